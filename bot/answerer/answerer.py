@@ -1,0 +1,179 @@
+"""Answer policy questions from the corpus, with citations, or say plainly that it isn't covered."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from bot.answerer.answer import Answer, Reason, SourceCitation
+from bot.answerer.extract import best_passages, render
+from bot.answerer.index import SectionIndex, _stem
+from bot.answerer.intent import looks_foreign, looks_like_draft
+from bot.answerer.query import Query, QueryAnalyzer
+from bot.answerer.text import words
+from bot.policy.models import Corpus, Section, Vocabulary
+
+MAX_CHARS = 2000          # a question is read up to here; the rest cannot change the answer much
+DEFAULT_THRESHOLD = 0.5   # below this confidence the answer is "not covered"
+RELATED_SHARE = 0.35      # a related section scores at least this share of the best one
+MAX_RELATED = 2
+NAME_WEIGHT = 0.25        # unknown capitalised words (names) count this much against coverage
+CORRECTED_CREDIT = 0.5    # a concept matched only after a typo correction counts half
+GENERAL_PRIOR = 0.85      # specific guidance beats general guidance that merely mentions the topic
+
+NOT_COVERED = ("I couldn't find this in the policy; I've passed your question to the social media team "
+               "so they can add it.")
+NOT_COVERED_FOREIGN = ("I can only answer policy questions in English for now, and I couldn't match this "
+                       "one to the policy. I've passed it to the social media team.")
+EMPTY = "Ask me a question about the social media policy, for example: \"can I post a photo of my team?\""
+NO_WORDS = "I need a few words to go on. What would you like to know about the social media policy?"
+DRAFT = ("This looks like a draft post rather than a question. To find out whether you can post it, "
+         "check it with `check` (or press the button).")
+
+_BUNDLED_VOCABULARY = Path(__file__).resolve().parents[2] / "policies" / "vocabulary.yaml"
+
+
+def bundled_vocabulary() -> Vocabulary:
+    """The vocabulary shipped with the default corpus: chat words most policies share."""
+    try:
+        data = yaml.safe_load(_BUNDLED_VOCABULARY.read_text(encoding="utf-8")) or {}
+        return Vocabulary(**data)
+    except (OSError, ValueError, TypeError, yaml.YAMLError):
+        return Vocabulary()
+
+
+class Answerer:
+    """Built once per corpus (the index), then `ask` as often as needed."""
+
+    def __init__(self, corpus: Corpus, *, threshold: float = DEFAULT_THRESHOLD,
+                 on_gap: Callable[[Answer], None] | None = None) -> None:
+        self._setup(list(corpus.sections.values()), corpus.vocabulary, corpus.version,
+                    corpus.manifest.links_base, threshold, on_gap)
+
+    @classmethod
+    def from_sections(cls, sections: Sequence[Section], *, vocabulary: Vocabulary | None = None,
+                      version: str = "", links_base: str = "", threshold: float = DEFAULT_THRESHOLD,
+                      on_gap: Callable[[Answer], None] | None = None) -> Answerer:
+        self = cls.__new__(cls)
+        self._setup(list(sections), vocabulary or Vocabulary(), version, links_base, threshold, on_gap)
+        return self
+
+    def _setup(self, sections: list[Section], vocabulary: Vocabulary, version: str, links_base: str,
+               threshold: float, on_gap: Callable[[Answer], None] | None) -> None:
+        if not vocabulary.synonyms:
+            # A corpus without its own vocabulary still understands everyday chat words.
+            bundled = bundled_vocabulary()
+            vocabulary = Vocabulary(synonyms=bundled.synonyms,
+                                    stopwords=(*bundled.stopwords, *vocabulary.stopwords))
+        self.version = version
+        self.links_base = links_base
+        self.threshold = threshold
+        self.on_gap = on_gap
+        self.analyzer = QueryAnalyzer(_corpus_words(sections), vocabulary)
+        self.index = SectionIndex(sections, self.analyzer.stopwords)
+        categories = {s.category for s in sections}
+        self._prior = np.array([GENERAL_PRIOR if s.category == "general" and len(categories) > 1 else 1.0
+                                for s in sections])
+
+    @property
+    def sections(self) -> list[Section]:
+        return self.index.sections
+
+    # -- asking ---------------------------------------------------------------------------------
+
+    def ask(self, question: str) -> Answer:
+        answer = self._ask(question if isinstance(question, str) else "")
+        if answer.is_gap and self.on_gap is not None:
+            self.on_gap(answer)
+        return answer
+
+    def _ask(self, question: str) -> Answer:
+        text = question.strip()[:MAX_CHARS]
+        if not text:
+            return self._refusal(question, "empty", EMPTY)
+        if looks_like_draft(question):
+            return self._refusal(question, "draft", DRAFT)
+        query = self.analyzer.analyze(text)
+        if not query.concepts:
+            return self._refusal(question, "no_words", NO_WORDS)
+        ranked = self.rank(query)
+        if not ranked:
+            return self._not_covered(question, text, 0.0)
+        best, best_score = ranked[0]
+        confidence = self.confidence(query, best)
+        if confidence < self.threshold:
+            return self._not_covered(question, text, confidence)
+        related = [(i, s) for i, s in ranked[1:] if s >= RELATED_SHARE * best_score][:MAX_RELATED]
+        quote = self._quote(query, self.sections[best])
+        citations = [self._citation(best, best_score, quote)]
+        citations += [self._citation(i, s, self._quote(query, self.sections[i])) for i, s in related]
+        return Answer(question=question, answered=True, answer=quote, citations=tuple(citations),
+                      confidence=round(confidence, 3), corpus_version=self.version)
+
+    def rank(self, query: Query, limit: int = 1 + MAX_RELATED) -> list[tuple[int, float]]:
+        """Indices of the best sections and their scores, best first; only scores above zero."""
+        scores = self.index.scores(query.weighted_terms())
+        if not len(scores):
+            return []
+        scores = scores * self._prior
+        top = np.argsort(-scores, kind="stable")[:limit]
+        return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
+
+    def confidence(self, query: Query, section_index: int) -> float:
+        """The share of what was asked that the section speaks to, each word weighted by rarity.
+
+        A word the corpus never uses weighs like its rarest word: "printer" in a question
+        is strong evidence the question is about something else.
+        """
+        present = self.index.term_sets[section_index]
+        total = covered = 0.0
+        for concept in query.concepts:
+            own = [self.index.idf(t) for t, w in concept.terms.items() if w == 1.0]
+            known = [x for x in own if x is not None]
+            weight = max(known) if known else self.index.unknown_idf
+            if not known and concept.proper:
+                weight *= NAME_WEIGHT  # a person or place the policy cannot be expected to name
+            weight = max(weight, 0.05 * self.index.unknown_idf)
+            total += weight
+            if any(t in present for t in concept.terms):
+                # A guessed spelling is weaker evidence than the word as typed.
+                covered += weight * (CORRECTED_CREDIT if concept.corrected else 1.0)
+        return covered / total if total else 0.0
+
+    # -- composing ------------------------------------------------------------------------------
+
+    def _quote(self, query: Query, section: Section) -> str:
+        weights = query.weighted_terms()
+
+        def score(passage: str) -> float:
+            stems = {_stem(w) for w in words(passage)}
+            return sum(weights[t] * (self.index.idf(t) or 0.0) for t in stems if t in weights)
+
+        picked = best_passages(section.text, score)
+        return render(picked) if picked else section.title
+
+    def _citation(self, index: int, score: float, quote: str) -> SourceCitation:
+        section = self.sections[index]
+        url = f"{self.links_base}#{section.id}" if self.links_base else ""
+        return SourceCitation(policy=section.doc_id, section=section.id, title=section.title,
+                              category=section.category, score=round(score, 4), quote=quote, url=url)
+
+    def _refusal(self, question: str, reason: Reason, message: str) -> Answer:
+        return Answer(question=question, answered=False, answer=message, citations=(), confidence=0.0,
+                      corpus_version=self.version, reason=reason)
+
+    def _not_covered(self, question: str, text: str, confidence: float) -> Answer:
+        message = NOT_COVERED_FOREIGN if looks_foreign(text) else NOT_COVERED
+        return Answer(question=question, answered=False, answer=message, citations=(),
+                      confidence=round(confidence, 3), corpus_version=self.version, reason="not_covered")
+
+
+def _corpus_words(sections: Iterable[Section]) -> list[str]:
+    out: list[str] = []
+    for section in sections:
+        out.extend(words(section.title))
+        out.extend(words(section.text))
+    return out

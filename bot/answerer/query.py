@@ -1,0 +1,131 @@
+"""From a chat question to weighted search terms.
+
+Each content word of the question becomes a *concept*: its own stem, plus the
+policy words the corpus vocabulary maps it to ("tweet" -> post, social media), plus
+a typo correction when the word is unknown ("discolse" -> disclose). Concepts, not
+raw terms, are what the confidence counts: a question is covered when the section
+speaks to most of what was asked.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from bot.answerer.spelling import SpellingCorrector
+from bot.answerer.text import ENGLISH_STOPWORDS, fold, stem, terms, words
+from bot.policy.models import Vocabulary
+
+EXPANSION_WEIGHT = 0.6     # a mapped policy word counts less than the word the user typed
+MAX_PHRASE = 3             # longest vocabulary key, in words
+MAX_WORDS = 200            # a question longer than this is read up to here
+
+
+@dataclass
+class Concept:
+    word: str                                             # as typed (folded)
+    terms: dict[str, float] = field(default_factory=dict)  # stem -> weight
+    corrected: bool = False                               # reached through a typo correction
+    proper: bool = False                                  # typed as a name ("Taylor Swift", "Berlin")
+
+    def add(self, term: str, weight: float) -> None:
+        if weight > self.terms.get(term, 0.0):
+            self.terms[term] = weight
+
+
+@dataclass
+class Query:
+    text: str
+    concepts: list[Concept]
+    corrections: dict[str, str] = field(default_factory=dict)
+
+    def weighted_terms(self) -> dict[str, float]:
+        out: dict[str, float] = {}
+        for concept in self.concepts:
+            for term, weight in concept.terms.items():
+                out[term] = max(out.get(term, 0.0), weight)
+        return out
+
+
+class QueryAnalyzer:
+    def __init__(self, corpus_words: Iterable[str], vocabulary: Vocabulary) -> None:
+        self.stopwords = ENGLISH_STOPWORDS | frozenset(
+            w for s in vocabulary.stopwords for w in words(s))
+        known = [w for w in corpus_words]
+        self.known_stems = frozenset(stem(w) for w in known)
+        # Keys are matched on stems so "tweets" finds "tweet" and "photos" finds "photo".
+        self.synonyms: dict[tuple[str, ...], list[str]] = {}
+        for key, targets in vocabulary.synonyms.items():
+            key_stems = tuple(stem(w) for w in words(key))
+            if not key_stems:
+                continue
+            expanded = [t for target in targets for t in terms(target, self.stopwords)]
+            self.synonyms.setdefault(key_stems, []).extend(expanded)
+        key_words = [w for key in vocabulary.synonyms for w in words(key)]
+        self.speller = SpellingCorrector([*known, *key_words])
+
+    def analyze(self, text: str) -> Query:
+        surface = words(text)[:MAX_WORDS]
+        names = proper_nouns(text)
+        corrections: dict[str, str] = {}
+        fixed: list[str] = []
+        for word in surface:
+            if word in self.stopwords or stem(word) in self.known_stems or (stem(word),) in self.synonyms:
+                fixed.append(word)
+                continue
+            better = self.speller.correct(word)
+            if better is not None:
+                corrections[word] = better
+            fixed.append(better or word)
+        stems = [stem(w) for w in fixed]
+
+        concepts: list[Concept] = []
+        i = 0
+        while i < len(fixed):
+            matched = 0
+            for n in range(min(MAX_PHRASE, len(fixed) - i), 0, -1):
+                key = tuple(stems[i:i + n])
+                if key in self.synonyms and (n > 1 or fixed[i] not in self.stopwords):
+                    concept = Concept(" ".join(fixed[i:i + n]))
+                    for w, s in zip(fixed[i:i + n], key, strict=True):
+                        if w not in self.stopwords:
+                            concept.add(s, 1.0)
+                    for target in self.synonyms[key]:
+                        concept.add(target, EXPANSION_WEIGHT)
+                    concepts.append(concept)
+                    matched = n
+                    break
+            if matched:
+                i += matched
+                continue
+            word = fixed[i]
+            if word not in self.stopwords and not word.isdigit():
+                concept = Concept(word, corrected=surface[i] in corrections, proper=surface[i] in names)
+                concept.add(stems[i], 1.0)
+                concepts.append(concept)
+            i += 1
+        return Query(text=text, concepts=_merge(concepts), corrections=corrections)
+
+
+_CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][a-z]+)\b")
+
+
+def proper_nouns(text: str) -> frozenset[str]:
+    """Words capitalised inside a sentence: names the policy is unlikely to mention."""
+    head = text[:MAX_CHARS_FOR_NAMES]
+    return frozenset(fold(m.group(1)) for m in _CAPITALISED.finditer(head.strip()) if m.group(1) != "I")
+
+
+MAX_CHARS_FOR_NAMES = 2000
+
+
+def _merge(concepts: list[Concept]) -> list[Concept]:
+    """One concept per distinct word: "post ... posts" asks about posting once."""
+    seen: dict[str, Concept] = {}
+    for concept in concepts:
+        key = " ".join(sorted(concept.terms))
+        if key in seen:
+            continue
+        seen[key] = concept
+    return list(seen.values())

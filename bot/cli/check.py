@@ -1,0 +1,137 @@
+"""`steward check` and `steward eval drafts`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from bot.checker.engine import Checker
+from bot.checker.evaluation import DraftScores, EvalFileError, read_labelled, score_drafts
+from bot.checker.reply import check_reply
+from bot.cli.app import EXIT_THRESHOLD, EXIT_USAGE, app, eval_app
+from bot.cli.common import InputError, corpus_or_exit, decode_draft, fail, read_input
+from bot.settings import CoreSettings
+from bot.text_render import render_text
+
+VERDICT_EXIT = {"allow": 0, "review": 1, "block": 2}
+CorpusOpt = Annotated[Path | None, typer.Option("--corpus", help="Corpus folder (default: $POLICY_DIR, else the bundled policies/).")]
+
+
+@app.command()
+def check(
+    text: Annotated[str | None, typer.Argument(help="The draft; '-' reads standard input.")] = None,
+    file: Annotated[Path | None, typer.Option("--file", "-f", help="Read the draft from a file.")] = None,
+    batch: Annotated[Path | None, typer.Option("--batch", help="JSONL file of drafts with a 'text' field; one JSON result per line.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the taxonomy's JSON contract.")] = False,
+    corpus: CorpusOpt = None,
+) -> None:
+    """Check a draft post. Exit code: 0 allow, 1 review, 2 block, 64 usage, 65 corpus error."""
+    settings = CoreSettings()
+    loaded = corpus_or_exit(corpus)
+    checker = Checker(loaded)
+    if batch is not None:
+        if text is not None or file is not None:
+            fail("--batch takes its drafts from the file; drop TEXT and --file")
+        raise typer.Exit(_check_batch(checker, batch, settings.max_draft_chars))
+    try:
+        draft = read_input(text, file, settings.max_draft_chars)
+    except InputError as exc:
+        fail(str(exc))
+    result = checker.check(draft)
+    if as_json:
+        typer.echo(json.dumps(result.to_json(), ensure_ascii=False))
+    else:
+        typer.echo(render_text(check_reply(result, draft, loaded)))
+    raise typer.Exit(VERDICT_EXIT[result.verdict])
+
+
+def _check_batch(checker: Checker, path: Path, max_chars: int) -> int:
+    """One JSON result per input line, in order. A bad line yields an error object, not a stop."""
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        fail(f"cannot read {path}: {exc.strerror}")
+    worst, bad = 0, 0
+    out = sys.stdout
+    with handle:
+        for n, raw in enumerate(handle, 1):
+            if not raw.strip():
+                continue
+            record: dict[str, Any]
+            try:
+                row = json.loads(raw)
+                if not isinstance(row, dict) or not isinstance(row.get("text"), str):
+                    raise InputError("each line must be a JSON object with a string 'text' field")
+                draft = decode_draft(row["text"].encode("utf-8", "surrogatepass"), max_chars, f"line {n}")
+                result = checker.check(draft)
+                record = result.to_json()
+                worst = max(worst, VERDICT_EXIT[result.verdict])
+            except (InputError, ValueError) as exc:
+                bad += 1
+                msg = str(exc) if isinstance(exc, InputError) else f"line {n} is not JSON ({exc})"
+                record = {"error": msg}
+            if isinstance(row, dict) and "id" in row:
+                record = {"id": row["id"], **record}
+            record["line"] = n
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    if bad:
+        typer.echo(f"steward: {bad} line(s) of {path} could not be checked (see 'error' in the output)", err=True)
+        return EXIT_USAGE
+    return worst
+
+
+@eval_app.command("drafts")
+def eval_drafts(
+    path: Annotated[Path, typer.Argument(help="Labelled JSONL: id, text, verdict, categories.")],
+    corpus: CorpusOpt = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    show_misses: Annotated[bool, typer.Option("--misses", help="List the drafts scored wrong.")] = False,
+    min_accuracy: Annotated[float, typer.Option(help="Fail (exit 3) below this verdict accuracy.")] = 0.0,
+    min_block_recall: Annotated[float, typer.Option(help="Fail below this block recall.")] = 0.0,
+    max_allow_blocked: Annotated[float, typer.Option(help="Fail above this share of allow drafts blocked.")] = 1.0,
+) -> None:
+    """Score the checker: verdict accuracy, block recall, false alarms, per-category P/R, confusion."""
+    checker = Checker(corpus_or_exit(corpus))
+    try:
+        scores = score_drafts(checker, read_labelled(path, ("text", "verdict")))
+    except EvalFileError as exc:
+        fail(str(exc))
+    if as_json:
+        typer.echo(json.dumps(scores.to_json(), ensure_ascii=False, indent=2))
+    else:
+        _print_scores(scores, show_misses)
+    missed = [name for name, ok in (
+        (f"accuracy {scores.accuracy:.3f} < {min_accuracy}", scores.accuracy >= min_accuracy),
+        (f"block recall {scores.block_recall:.3f} < {min_block_recall}", scores.block_recall >= min_block_recall),
+        (f"allow wrongly blocked {scores.allow_blocked_rate:.3f} > {max_allow_blocked}",
+         scores.allow_blocked_rate <= max_allow_blocked),
+    ) if not ok]
+    if missed:
+        fail("quality gate missed: " + "; ".join(missed), EXIT_THRESHOLD)
+
+
+def _print_scores(scores: DraftScores, show_misses: bool) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    console.print(f"drafts: {scores.total}   verdict accuracy: [bold]{scores.accuracy:.3f}[/]   "
+                  f"block recall: [bold]{scores.block_recall:.3f}[/]   "
+                  f"allow wrongly blocked: [bold]{scores.allow_blocked_rate:.3f}[/]   "
+                  f"allow flagged at all: {scores.allow_flagged_rate:.3f}")
+    cats = Table("category", "precision", "recall", "support", title="per category")
+    for c, m in scores.per_category().items():
+        cats.add_row(c, f"{m['precision']:.2f}", f"{m['recall']:.2f}", str(int(m["support"])))
+    console.print(cats)
+    matrix = Table("expected \\ predicted", *("allow", "review", "block"), title="confusion matrix")
+    for e in ("allow", "review", "block"):
+        matrix.add_row(e, *(str(scores.confusion[(e, p)]) for p in ("allow", "review", "block")))
+    console.print(matrix)
+    if show_misses:
+        for m in scores.misses:
+            console.print(f"{m['id']} expected {m['expected']} got {m['predicted']} {m['rules']}: {m['text']}",
+                          markup=False, highlight=False)

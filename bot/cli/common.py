@@ -1,0 +1,67 @@
+"""Helpers shared by the CLI commands: corpus loading, input reading, clean failures."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+import typer
+
+from bot.cli.app import EXIT_CORPUS, EXIT_USAGE
+from bot.policy import Corpus, CorpusError, load_corpus
+from bot.settings import CoreSettings
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
+    typer.echo(f"steward: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def corpus_or_exit(corpus_dir: Path | None) -> Corpus:
+    path = CoreSettings().corpus_dir(corpus_dir)
+    try:
+        return load_corpus(path)
+    except CorpusError as exc:
+        fail(str(exc), EXIT_CORPUS)
+
+
+class InputError(ValueError):
+    """Input we refuse to check, with a message for the person who sent it."""
+
+
+def decode_draft(raw: bytes, max_chars: int, source: str = "input") -> str:
+    if b"\x00" in raw:
+        raise InputError(f"{source} looks like binary data (it contains NUL bytes); give the draft as text")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{source} is not UTF-8 text (invalid byte 0x{raw[exc.start]:02x} at offset "
+                         f"{exc.start}); save it as UTF-8 and try again") from None
+    return validate_draft(text, max_chars, source)
+
+
+def validate_draft(text: str, max_chars: int, source: str = "input") -> str:
+    if not text.strip():
+        raise InputError(f"{source} is empty: there is no draft to check")
+    if len(text) > max_chars:
+        raise InputError(f"{source} is {len(text):,} characters; Steward checks drafts of up to "
+                         f"{max_chars:,} characters (STEWARD_MAX_DRAFT_CHARS)")
+    return text
+
+
+def read_input(text: str | None, file: Path | None, max_chars: int) -> str:
+    """TEXT, '-' for standard input, or --file F."""
+    if file is not None and text is not None:
+        raise InputError("give either TEXT or --file, not both")
+    if file is not None:
+        try:
+            raw = file.read_bytes()
+        except OSError as exc:
+            raise InputError(f"cannot read {file}: {exc.strerror}") from None
+        return decode_draft(raw, max_chars, str(file))
+    if text is None:
+        raise InputError("nothing to check: give TEXT, '-' for standard input, or --file F")
+    if text == "-":
+        return decode_draft(sys.stdin.buffer.read(), max_chars, "standard input")
+    return validate_draft(text, max_chars)

@@ -1,0 +1,32 @@
+"""`steward policies lint|list`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bot.cli.app import policies_app
+from bot.cli.common import corpus_or_exit
+
+
+@policies_app.command("lint")
+def lint(path: Annotated[Path | None, typer.Argument(help="Corpus folder (default: the active corpus).")] = None) -> None:
+    """Validate a corpus; every problem names its file, line and fix. Exit 65 when it does not load."""
+    corpus = corpus_or_exit(path)
+    typer.echo(f"ok: {corpus.root} — {len(corpus.documents)} documents, {len(corpus.sections)} sections, "
+               f"{len(corpus.rules)} rules, version {corpus.version}")
+
+
+@policies_app.command("list")
+def list_sections(corpus: Annotated[Path | None, typer.Option("--corpus")] = None) -> None:
+    """Show the corpus's sections: id, category and heading."""
+    from rich.console import Console
+    from rich.table import Table
+
+    loaded = corpus_or_exit(corpus)
+    table = Table("section", "category", "title", "document", title=f"{loaded.root} (version {loaded.version})")
+    for s in loaded.sections.values():
+        table.add_row(s.id, s.category, "  " * (s.level - 1) + s.title, s.doc_id)
+    Console().print(table)
