@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections import Counter
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -12,16 +13,24 @@ from bot.answerer.answer import Answer, Reason, SourceCitation
 from bot.answerer.extract import best_passages, render
 from bot.answerer.index import SectionIndex, _stem
 from bot.answerer.intent import looks_foreign, looks_like_draft
-from bot.answerer.query import Query, QueryAnalyzer
+from bot.answerer.query import Query, QueryAnalyzer, stopwords_of
 from bot.answerer.text import words
 from bot.policy.models import Corpus, Section, Vocabulary
 
 MAX_CHARS = 2000          # a question is read up to here; the rest cannot change the answer much
-DEFAULT_THRESHOLD = 0.5   # below this confidence the answer is "not covered"
+DEFAULT_THRESHOLD = 0.4   # below this confidence the answer is "not covered"
 RELATED_SHARE = 0.35      # a related section scores at least this share of the best one
 MAX_RELATED = 2
 NAME_WEIGHT = 0.25        # unknown capitalised words (names) count this much against coverage
-CORRECTED_CREDIT = 0.5    # a concept matched only after a typo correction counts half
+CORRECTED_CREDIT = 0.4    # a concept matched only after a typo correction counts for less
+DOMAIN_SHARE = 0.4        # a term in this share of sections is what the corpus is about ("post")
+# Confidence = how much of the question the best section covers, how much of it the corpus
+# knows at all (out-of-scope questions bring words the policy never uses), and whether
+# it mentions what the corpus is about.
+SECTION_WEIGHT = 0.45
+CORPUS_WEIGHT = 0.35
+DOMAIN_WEIGHT = 0.2
+FOREIGN_MARGIN = 0.3      # extra confidence needed for a question that reads as another language
 GENERAL_PRIOR = 0.85      # specific guidance beats general guidance that merely mentions the topic
 
 NOT_COVERED = ("I couldn't find this in the policy; I've passed your question to the social media team "
@@ -72,8 +81,10 @@ class Answerer:
         self.links_base = links_base
         self.threshold = threshold
         self.on_gap = on_gap
-        self.analyzer = QueryAnalyzer(_corpus_words(sections), vocabulary)
-        self.index = SectionIndex(sections, self.analyzer.stopwords)
+        self.index = SectionIndex(sections, stopwords_of(vocabulary))
+        self.analyzer = QueryAnalyzer(self.index.word_counts, vocabulary)
+        df = Counter(t for terms in self.index.term_sets for t in terms)
+        self._domain_terms = frozenset(t for t, n in df.items() if n >= DOMAIN_SHARE * len(sections))
         categories = {s.category for s in sections}
         self._prior = np.array([GENERAL_PRIOR if s.category == "general" and len(categories) > 1 else 1.0
                                 for s in sections])
@@ -94,6 +105,8 @@ class Answerer:
         text = question.strip()[:MAX_CHARS]
         if not text:
             return self._refusal(question, "empty", EMPTY)
+        if not words(text):
+            return self._refusal(question, "no_words", NO_WORDS)
         if looks_like_draft(question):
             return self._refusal(question, "draft", DRAFT)
         query = self.analyzer.analyze(text)
@@ -104,7 +117,9 @@ class Answerer:
             return self._not_covered(question, text, 0.0)
         best, best_score = ranked[0]
         confidence = self.confidence(query, best)
-        if confidence < self.threshold:
+        # Another language matches by accident (German "den", "die"): ask for stronger evidence.
+        needed = self.threshold + FOREIGN_MARGIN if looks_foreign(text) else self.threshold
+        if confidence < needed:
             return self._not_covered(question, text, confidence)
         related = [(i, s) for i, s in ranked[1:] if s >= RELATED_SHARE * best_score][:MAX_RELATED]
         quote = self._quote(query, self.sections[best])
@@ -129,7 +144,7 @@ class Answerer:
         is strong evidence the question is about something else.
         """
         present = self.index.term_sets[section_index]
-        total = covered = 0.0
+        total = covered = known_anywhere = 0.0
         for concept in query.concepts:
             own = [self.index.idf(t) for t, w in concept.terms.items() if w == 1.0]
             known = [x for x in own if x is not None]
@@ -138,10 +153,17 @@ class Answerer:
                 weight *= NAME_WEIGHT  # a person or place the policy cannot be expected to name
             weight = max(weight, 0.05 * self.index.unknown_idf)
             total += weight
+            credit = CORRECTED_CREDIT if concept.corrected else 1.0
+            if known:
+                known_anywhere += weight * credit
             if any(t in present for t in concept.terms):
                 # A guessed spelling is weaker evidence than the word as typed.
                 covered += weight * (CORRECTED_CREDIT if concept.corrected else 1.0)
-        return covered / total if total else 0.0
+        if not total:
+            return 0.0
+        on_topic = any(t in self._domain_terms for c in query.concepts if not c.corrected for t in c.terms)
+        return (SECTION_WEIGHT * covered / total + CORPUS_WEIGHT * known_anywhere / total
+                + DOMAIN_WEIGHT * on_topic)
 
     # -- composing ------------------------------------------------------------------------------
 
@@ -170,10 +192,3 @@ class Answerer:
         return Answer(question=question, answered=False, answer=message, citations=(),
                       confidence=round(confidence, 3), corpus_version=self.version, reason="not_covered")
 
-
-def _corpus_words(sections: Iterable[Section]) -> list[str]:
-    out: list[str] = []
-    for section in sections:
-        out.extend(words(section.title))
-        out.extend(words(section.text))
-    return out

@@ -7,6 +7,7 @@ each term is scored on its own and the weighted scores summed.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -24,16 +25,22 @@ def _stem(word: str) -> str:
     return stem(word)
 
 
-def section_terms(section: Section, stopwords: frozenset[str] = ENGLISH_STOPWORDS) -> list[str]:
-    heading = [_stem(w) for w in words(section.title) if w not in stopwords]
-    body = [_stem(w) for w in words(section.text) if w not in stopwords]
-    return heading * HEADING_WEIGHT + body
+def section_terms(section: Section, stopwords: frozenset[str] = ENGLISH_STOPWORDS,
+                  word_counts: Counter[str] | None = None) -> list[str]:
+    """Indexed terms of a section; `word_counts`, if given, collects its surface words."""
+    title, body = words(section.title), words(section.text)
+    if word_counts is not None:
+        word_counts.update(title)
+        word_counts.update(body)
+    heading = [_stem(w) for w in title if w not in stopwords]
+    return heading * HEADING_WEIGHT + [_stem(w) for w in body if w not in stopwords]
 
 
 class SectionIndex:
     def __init__(self, sections: Sequence[Section], stopwords: frozenset[str] = ENGLISH_STOPWORDS) -> None:
         self.sections = list(sections)
-        docs = [section_terms(s, stopwords) for s in self.sections]
+        self.word_counts: Counter[str] = Counter()   # surface words of the corpus, for spelling
+        docs = [section_terms(s, stopwords, self.word_counts) for s in self.sections]
         # BM25Okapi divides by the average length: an all-empty corpus still needs one token.
         self.bm25 = BM25Okapi([d or ["\0"] for d in docs]) if docs else None
         self.term_sets = [frozenset(d) for d in docs]

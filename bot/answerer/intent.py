@@ -11,10 +11,7 @@ import re
 
 from bot.answerer.text import fold, words
 
-_OPENERS = frozenset("""
-can could may might should shall must is are am was were do does did will would how what whats
-who whom whose which when where why if any anything anyone anybody isnt arent dont doesnt cant
-""".split())
+_OPENERS = frozenset(["can", "could", "may", "might", "should", "shall", "must", "is", "are", "am", "was", "were", "do", "does", "did", "will", "would", "how", "what", "whats", "who", "whom", "whose", "which", "when", "where", "why", "if", "any", "anything", "anyone", "anybody", "isnt", "arent", "dont", "doesnt", "cant"])
 _ASKING = re.compile(
     r"\b(?:can|could|may|should|must|do|am|is|are|does)\s+(?:i|we|you|they|someone|employees|people|it|this|that)\b"
     r"|\b(?:is it|is that|is this)\s+(?:ok|okay|fine|allowed|alright|legal)\b"
@@ -28,15 +25,8 @@ _DRAFT_SIGNS = re.compile(
 _SENTENCE = re.compile(r"[.!?]+(?:\s|$)")
 
 # Function words of languages Steward does not answer in yet (a polite note, not a block).
-_FOREIGN = frozenset("""
-der die das und ist nicht ich wir sie ein eine mit auf fur darf kann wie was oder auch
-el la los las que es una por para con puedo sobre como del pero se mi
-le les des est pas je nous vous une pour avec sur peux est-ce
-il che non per sono posso della
-""".split())
-_ENGLISH_HINTS = frozenset("""
-the a an is are can i we you my our to of in on about and or it this that do does what how who
-""".split())
+_FOREIGN = frozenset(["der", "die", "das", "und", "ist", "nicht", "ich", "wir", "sie", "ein", "eine", "mit", "auf", "fur", "darf", "kann", "wie", "was", "oder", "auch", "el", "la", "los", "las", "que", "es", "una", "por", "para", "con", "puedo", "sobre", "como", "del", "pero", "se", "mi", "le", "les", "des", "est", "pas", "je", "nous", "vous", "une", "pour", "avec", "sur", "peux", "est-ce", "il", "che", "non", "per", "sono", "posso", "della"])
+_ENGLISH_HINTS = frozenset(["the", "a", "an", "is", "are", "can", "i", "we", "you", "my", "our", "to", "of", "in", "on", "about", "and", "or", "it", "this", "that", "do", "does", "what", "how", "who"])
 
 
 def looks_like_question(text: str) -> bool:

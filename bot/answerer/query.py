@@ -10,7 +10,7 @@ speaks to most of what was asked.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections import Counter
 from dataclasses import dataclass, field
 
 from bot.answerer.spelling import SpellingCorrector
@@ -48,12 +48,15 @@ class Query:
         return out
 
 
+def stopwords_of(vocabulary: Vocabulary) -> frozenset[str]:
+    return ENGLISH_STOPWORDS | frozenset(w for s in vocabulary.stopwords for w in words(s))
+
+
 class QueryAnalyzer:
-    def __init__(self, corpus_words: Iterable[str], vocabulary: Vocabulary) -> None:
-        self.stopwords = ENGLISH_STOPWORDS | frozenset(
-            w for s in vocabulary.stopwords for w in words(s))
-        known = [w for w in corpus_words]
-        self.known_stems = frozenset(stem(w) for w in known)
+    def __init__(self, corpus_words: Counter[str], vocabulary: Vocabulary) -> None:
+        self.stopwords = stopwords_of(vocabulary)
+        stems = {w: stem(w) for w in corpus_words}
+        self.known_stems = frozenset(stems.values())
         # Keys are matched on stems so "tweets" finds "tweet" and "photos" finds "photo".
         self.synonyms: dict[tuple[str, ...], list[str]] = {}
         for key, targets in vocabulary.synonyms.items():
@@ -62,8 +65,11 @@ class QueryAnalyzer:
                 continue
             expanded = [t for target in targets for t in terms(target, self.stopwords)]
             self.synonyms.setdefault(key_stems, []).extend(expanded)
-        key_words = [w for key in vocabulary.synonyms for w in words(key)]
-        self.speller = SpellingCorrector([*known, *key_words])
+        known: Counter[str] = Counter(corpus_words)
+        known.update(w for key in vocabulary.synonyms for w in words(key))
+        # Stems too, so "journlist" finds "journalist" when the policy only says "journalists".
+        known.update(stems.values())
+        self.speller = SpellingCorrector(known)
 
     def analyze(self, text: str) -> Query:
         surface = words(text)[:MAX_WORDS]

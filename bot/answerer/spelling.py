@@ -36,8 +36,9 @@ class SpellingCorrector:
 
     MIN_LENGTH = 4  # short words have too many neighbours to guess safely
 
-    def __init__(self, known_words: Iterable[str]) -> None:
-        self.frequency: Counter[str] = Counter(w for w in known_words if w.isalpha())
+    def __init__(self, known_words: Iterable[str] | Counter[str]) -> None:
+        counts = known_words if isinstance(known_words, Counter) else Counter(known_words)
+        self.frequency: Counter[str] = Counter({w: n for w, n in counts.items() if w.isalpha()})
         self._by_delete: dict[str, list[str]] = {}
         for word in self.frequency:
             if len(word) >= self.MIN_LENGTH - 1:

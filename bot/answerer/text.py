@@ -10,20 +10,7 @@ import re
 import unicodedata
 
 # Common English function words; a corpus adds its own in vocabulary.yaml.
-ENGLISH_STOPWORDS = frozenset("""
-a about above after again against all am an and any are aren arent as at be because been
-before being below between both but by can cant could couldnt did didnt do does doesnt doing
-dont down during each few for from further get gets got had hadnt has hasnt have havent having
-he her here hers herself him himself his how i id if im in into is isnt it its itself ive just
-let lets me might more most much must mustnt my myself need needs no nor not now of off on once
-only or other our ours ourselves out over own same shall she should shouldnt so some such than
-that thats the their theirs them themselves then there these they this those through to too
-under until up us very was wasnt we were what whats when where which while who whom why will
-with wont would wouldnt you your youre yours yourself yourselves also ever every may want wants
-okay ok yes yeah one ones way go going know think say says said tell make sure able use
-today tomorrow yesterday tonight week weeks day days month months year years next last many
-lot lots bit maybe kind sort
-""".split())
+ENGLISH_STOPWORDS = frozenset(["a", "about", "above", "after", "again", "against", "all", "am", "an", "and", "any", "are", "aren", "arent", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "cant", "could", "couldnt", "did", "didnt", "do", "does", "doesnt", "doing", "dont", "down", "during", "each", "few", "for", "from", "further", "get", "gets", "got", "had", "hadnt", "has", "hasnt", "have", "havent", "having", "he", "her", "here", "hers", "herself", "him", "himself", "his", "how", "i", "id", "if", "im", "in", "into", "is", "isnt", "it", "its", "itself", "ive", "just", "let", "lets", "me", "might", "more", "most", "much", "must", "mustnt", "my", "myself", "need", "needs", "no", "nor", "not", "now", "of", "off", "on", "once", "only", "or", "other", "our", "ours", "ourselves", "out", "over", "own", "same", "shall", "she", "should", "shouldnt", "so", "some", "such", "than", "that", "thats", "the", "their", "theirs", "them", "themselves", "then", "there", "these", "they", "this", "those", "through", "to", "too", "under", "until", "up", "us", "very", "was", "wasnt", "we", "were", "what", "whats", "when", "where", "which", "while", "who", "whom", "why", "will", "with", "wont", "would", "wouldnt", "you", "your", "youre", "yours", "yourself", "yourselves", "also", "ever", "every", "may", "want", "wants", "okay", "ok", "yes", "yeah", "one", "ones", "way", "go", "going", "know", "think", "say", "says", "said", "tell", "make", "sure", "able", "use", "today", "tomorrow", "yesterday", "tonight", "week", "weeks", "day", "days", "month", "months", "year", "years", "next", "last", "many", "lot", "lots", "bit", "maybe", "kind", "sort", "find", "found", "get", "give", "gave", "given", "take", "took", "taken", "see", "saw", "seen", "look", "looking", "try", "trying", "come", "came", "put", "keep", "let", "got", "getting"])
 
 _WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'"})
@@ -32,6 +19,8 @@ _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'"})
 def fold(text: str) -> str:
     """NFKC, lower case, accents removed (so 'café' matches 'cafe')."""
     text = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES).lower()
+    if text.isascii():
+        return text
     decomposed = unicodedata.normalize("NFD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 

@@ -24,6 +24,7 @@ from typing import Any, Literal
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from bot.clock import as_utc
 from bot.store.database import GENESIS_HASH, Database
@@ -64,7 +65,7 @@ def text_hash(text: str) -> str:
 async def append(session: AsyncSession, db: Database, event: Event, at: datetime) -> AuditEvent:
     """Append `event` inside the caller's transaction. Locks the chain head until commit, so
     concurrent appends (any replica) queue and each links to the one before."""
-    stmt = db.lock(select(AuditHead).where(AuditHead.id == 1)).execution_options(populate_existing=True)
+    stmt = db.lock(select(AuditHead).where(col(AuditHead.id) == 1)).execution_options(populate_existing=True)
     head = (await session.execute(stmt)).scalar_one_or_none()
     if head is None:
         raise RuntimeError("the audit log is not initialised; run `steward db upgrade`")
@@ -111,7 +112,7 @@ class VerifyReport:
 
 
 async def _events(session: AsyncSession) -> AsyncIterator[AuditEvent]:
-    result = await session.stream(select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=1000))
+    result = await session.stream(select(AuditEvent).order_by(col(AuditEvent.seq)).execution_options(yield_per=1000))
     async for row in result.scalars():
         yield row
 
@@ -120,7 +121,7 @@ async def verify(db: Database) -> VerifyReport:
     """Walk the whole chain and the stored draft texts; name every event that does not fit."""
     report = VerifyReport()
     async with db.reading() as session:
-        head = (await session.execute(select(AuditHead).where(AuditHead.id == 1))).scalar_one_or_none()
+        head = (await session.execute(select(AuditHead).where(col(AuditHead.id) == 1))).scalar_one_or_none()
         checker = _ChainWalker(report)
         async for row in _events(session):
             checker.feed(row)

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import IO, Any, Literal
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from bot.audit.chain import canonical_time
 from bot.clock import as_utc
@@ -29,9 +30,9 @@ async def export(db: Database, out: IO[str], fmt: ExportFormat = "jsonl", since:
     """Write events (from `since` on, in chain order) to `out`; returns how many."""
     if fmt not in ("jsonl", "csv"):
         raise ValueError(f"unknown export format '{fmt}'; use jsonl or csv")
-    stmt = select(AuditEvent).order_by(AuditEvent.seq)
+    stmt = select(AuditEvent).order_by(col(AuditEvent.seq))
     if since is not None:
-        stmt = stmt.where(AuditEvent.at >= as_utc(since))
+        stmt = stmt.where(col(AuditEvent.at) >= as_utc(since))
     writer = None
     if fmt == "csv":
         writer = csv.DictWriter(out, fieldnames=COLUMNS)

@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from bot.audit.chain import Event, append
 from bot.clock import Clock
@@ -31,21 +33,25 @@ async def purge(db: Database, clock: Clock, older_than: timedelta, *, actor: str
     now = clock.now()
     cutoff = now - older_than
 
-    async def work(session):  # type: ignore[no-untyped-def]
-        settled = select(Submission.id).where(Submission.state.in_(SETTLED))  # type: ignore[attr-defined]
+    async def work(session: AsyncSession) -> PurgeResult:
+        settled = select(col(Submission.id)).where(col(Submission.state).in_(SETTLED))
         drafts = await session.execute(
             update(SubmissionVersion)
-            .where(SubmissionVersion.text.is_not(None), SubmissionVersion.created_at < cutoff,  # type: ignore[union-attr]
-                   SubmissionVersion.submission_id.in_(settled))  # type: ignore[attr-defined]
+            .where(col(SubmissionVersion.text).is_not(None), col(SubmissionVersion.created_at) < cutoff,
+                   col(SubmissionVersion.submission_id).in_(settled))
             .values(text=None, purged_at=now))
         questions = await session.execute(
             update(QuestionRecord)
-            .where(QuestionRecord.question.is_not(None), QuestionRecord.at < cutoff)  # type: ignore[union-attr]
+            .where(col(QuestionRecord.question).is_not(None), col(QuestionRecord.at) < cutoff)
             .values(question=None, purged_at=now))
-        result = PurgeResult(drafts.rowcount or 0, questions.rowcount or 0)
+        result = PurgeResult(_rowcount(drafts), _rowcount(questions))
         await append(session, db, Event(actor=actor, action="purged", detail={
             "older_than_days": round(older_than.total_seconds() / 86400, 3).__str__(),
             "drafts": result.drafts, "questions": result.questions}), now)
         return result
 
     return await db.retrying(work)
+
+
+def _rowcount(result: object) -> int:
+    return result.rowcount or 0 if isinstance(result, CursorResult) else 0

@@ -14,27 +14,25 @@ from dataclasses import dataclass
 
 from bot.checker.detectors import DETECTORS, Hit
 from bot.checker.normalize import Normalized, normalize
-from bot.checker.patterns import compile_any, terms_regex
+from bot.checker.patterns import compile_any, compile_each, terms_regex
+from bot.checker.prefilter import LiteralIndex, PatternSet
 from bot.checker.result import CheckResult, Finding, PolicyRef, Suppression, strictest
-from bot.policy.models import SEVERITY_RANK, ContextGroup, Corpus, Lexicon, Rule
+from bot.policy.models import DISCLOSURE, PUBLIC_SOURCE, SEVERITY_RANK, ContextGroup, Corpus, Lexicon, Rule
 
 MAX_FINDINGS_PER_RULE = 5
 
-# Context groups every corpus has, derived from its lexicon; a corpus may redefine them.
-PUBLIC_SOURCE = "public_source"
-DISCLOSURE = "disclosure"
 
 
 @dataclass(frozen=True, slots=True)
 class _Compiled:
     rule: Rule
     ref: PolicyRef
-    regex: re.Pattern[str] | None        # phrase / lexicon / disclosure
+    regex: PatternSet | None             # phrase / lexicon / disclosure
     detector: Callable[[Normalized], list[Hit]] | None
     except_near: re.Pattern[str] | None
 
 
-def _context_regexes(corpus: Corpus) -> dict[str, re.Pattern[str]]:
+def _context_regexes(corpus: Corpus) -> dict[str, PatternSet]:
     lex = corpus.lexicon
     groups: dict[str, ContextGroup] = {
         PUBLIC_SOURCE: ContextGroup(terms=("public_sources",)),
@@ -44,12 +42,10 @@ def _context_regexes(corpus: Corpus) -> dict[str, re.Pattern[str]]:
         # A corpus extends the built-in groups rather than replacing them.
         base = groups.get(name, ContextGroup())
         groups[name] = ContextGroup(patterns=base.patterns + group.patterns, terms=base.terms + group.terms)
-    out: dict[str, re.Pattern[str]] = {}
+    out: dict[str, PatternSet] = {}
     for name, group in groups.items():
         sources = [terms_regex(lex.term_list(t) or ()) for t in group.terms]
-        rx = compile_any([*group.patterns, *sources], lex)
-        if rx is not None:
-            out[name] = rx
+        out[name] = PatternSet(compile_each([*group.patterns, *sources], lex))
     return out
 
 
@@ -57,41 +53,46 @@ def _compile_rule(rule: Rule, corpus: Corpus) -> _Compiled:
     lex: Lexicon = corpus.lexicon
     section = corpus.sections[rule.section]
     ref = PolicyRef(id=section.doc_id, title=section.title, section=section.id)
-    regex = None
+    sources: tuple[str, ...] = ()
     if rule.kind == "phrase":
-        regex = compile_any(rule.patterns, lex)
+        sources = rule.patterns
     elif rule.kind == "lexicon":
-        regex = compile_any([terms_regex(lex.term_list(t) or ()) for t in rule.terms], lex)
+        sources = tuple(terms_regex(lex.term_list(t) or ()) for t in rule.terms)
     elif rule.kind == "disclosure":
-        regex = compile_any(rule.patterns or ("{products}",), lex)
+        sources = rule.patterns or ("{products}",)
+    patterns = PatternSet(compile_each(sources, lex)) if sources else None
     detector = DETECTORS[rule.detector] if rule.detector else None
-    return _Compiled(rule, ref, regex, detector, compile_any(rule.except_near, lex))
+    return _Compiled(rule, ref, patterns, detector, compile_any(rule.except_near, lex))
 
 
 class _Draft:
     """One draft under check: its views and a cache of context matches."""
 
-    __slots__ = ("norm", "views", "_contexts", "_ctx_cache")
+    __slots__ = ("norm", "_contexts", "_ctx_cache", "_present", "_folded")
 
-    def __init__(self, text: str, contexts: dict[str, re.Pattern[str]]) -> None:
-        self.norm = normalize(text)
-        n = self.norm
-        self.views = (n.text,) if n.folded == n.text else (n.text, n.folded)
+    def __init__(self, text: str, contexts: dict[str, PatternSet], literals: LiteralIndex) -> None:
+        self.norm = n = normalize(text)
         self._contexts = contexts
         self._ctx_cache: dict[str, list[tuple[int, int]]] = {}
+        self._present = literals.present(n.text)
+        # The folded view differs from the text only around a few tokens, so it is
+        # searched only in windows around them.
+        self._folded = [(lo, hi, literals.present(n.folded[lo:hi]))
+                        for lo, hi in _changed_windows(n.text, n.folded)]
 
-    def spans(self, regex: re.Pattern[str]) -> list[tuple[int, int]]:
-        found: list[tuple[int, int]] = []
-        for view in self.views:
-            for m in regex.finditer(view):
-                if m.end() > m.start() and not any(s < m.end() and m.start() < e for s, e in found):
-                    found.append((m.start(), m.end()))
+    def spans(self, patterns: PatternSet) -> list[tuple[int, int]]:
+        """Matches in the normalised text, plus those that only the leetspeak fold reveals."""
+        found = patterns.spans(self.norm.text, self._present)
+        for lo, hi, present in self._folded:
+            for s, e in patterns.spans(self.norm.folded, present, lo, hi):
+                if not any(a < e and s < b for a, b in found):
+                    found.append((s, e))
         return found
 
     def context(self, name: str) -> list[tuple[int, int]]:
         if name not in self._ctx_cache:
-            rx = self._contexts.get(name)
-            self._ctx_cache[name] = self.spans(rx) if rx is not None else []
+            patterns = self._contexts.get(name)
+            self._ctx_cache[name] = self.spans(patterns) if patterns is not None else []
         return self._ctx_cache[name]
 
     def near(self, name: str, span: tuple[int, int], window: int | None) -> bool:
@@ -102,6 +103,26 @@ class _Draft:
         return any(s < hi and e > lo for s, e in hits)
 
 
+_LEET = re.compile(r"[0134579@$]")
+_FOLD_WINDOW = 100  # chars of context a pattern may need around a folded token
+
+
+def _changed_windows(text: str, folded: str) -> list[tuple[int, int]]:
+    if text is folded or text == folded:
+        return []
+    windows: list[tuple[int, int]] = []
+    for m in _LEET.finditer(text):
+        i = m.start()
+        if folded[i] == text[i]:
+            continue
+        lo, hi = max(0, i - _FOLD_WINDOW), min(len(text), i + _FOLD_WINDOW)
+        if windows and lo <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], hi)
+        else:
+            windows.append((lo, hi))
+    return windows
+
+
 class Checker:
     """Compiled rules of one corpus. Thread-safe: `check` keeps its state per call."""
 
@@ -109,9 +130,11 @@ class Checker:
         self.corpus = corpus
         self._contexts = _context_regexes(corpus)
         self._rules = [_compile_rule(r, corpus) for r in corpus.rules if r.enabled]
+        self._literals = LiteralIndex([*self._contexts.values(),
+                                       *(c.regex for c in self._rules if c.regex is not None)])
 
     def check(self, text: str, suppressions: Sequence[Suppression] = ()) -> CheckResult:
-        draft = _Draft(text, self._contexts)
+        draft = _Draft(text, self._contexts, self._literals)
         findings: list[Finding] = []
         for compiled in self._rules:
             findings.extend(self._run(compiled, draft))
@@ -164,7 +187,8 @@ class Checker:
     @staticmethod
     def _excepted(rx: re.Pattern[str], draft: _Draft, span: tuple[int, int], near: int,
                   original_spans: bool) -> bool:
-        views = (draft.norm.original.lower(),) if original_spans else draft.views
+        views = ((draft.norm.original.lower(),) if original_spans
+                 else (draft.norm.text, draft.norm.folded))
         for view in views:
             lo, hi = max(0, span[0] - near), min(len(view), span[1] + near)
             for m in rx.finditer(view, lo, hi):

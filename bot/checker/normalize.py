@@ -16,6 +16,7 @@ then the views are built with `str.translate` and no offset table at all.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -31,13 +32,14 @@ _INVISIBLE_RANGES = (
     (0x1BCA0, 0x1BCA3), (0xE0000, 0xE007F),
 )
 _INVISIBLE_CLASS = "[" + "".join(f"\\U{lo:08x}-\\U{hi:08x}" for lo, hi in _INVISIBLE_RANGES) + "]"
-_INVISIBLE_RE = re.compile(_INVISIBLE_CLASS)
+INVISIBLE = re.compile(_INVISIBLE_CLASS)  # one invisible character; the secret detector uses it too
 _INVISIBLE_RUN_RE = re.compile(_INVISIBLE_CLASS + "+")
 
 # Control characters (other than tab and newlines) become spaces: same length,
 # and they can no longer glue or split words. Lone surrogates are left alone.
 _CONTROL_TABLE = {c: " " for c in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F,
                                    *range(0x80, 0xA0))}
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 # Look-alikes of Latin letters, case preserved (casefolding comes after).
 _HOMOGLYPHS = {
@@ -59,7 +61,6 @@ _HOMOGLYPH_TABLE = str.maketrans(_HOMOGLYPHS)
 # written only with these (e.g. 'сор') is folded even with no Latin letter in it.
 _PURE_LOOKALIKES = frozenset("аеорсухѕіјһԁԛԝѵүӏɡαοιν")
 _HAS_GREEK_OR_CYRILLIC = re.compile(r"[\u0370-\u03ff\u0400-\u052f\u0261]")
-_WORD = re.compile(r"[^\W\d_]+")
 
 # Leetspeak. A run is folded when it sits between letters ('m0r0ns', 'p@ssw0rd'),
 # when a digit run leads three or more letters ('1diot', but not '4th' or '3d'),
@@ -67,7 +68,6 @@ _WORD = re.compile(r"[^\W\d_]+")
 # fold ('h3ll0'). Trailing single digits stay: 'q3', 'mp3', 'ipv4', 'web3'.
 _LEET_TABLE = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
 _LEET_CHARS = frozenset("013457@$")
-_LEET_TOKEN = re.compile(r"(?<![\w@$])[\w@$]*?[013457@$][\w@$]*")  # a word with a leet char in it
 _LEET_INNER = re.compile(r"(?<=[^\W\d_])[013457@$]+(?=[^\W\d_])")
 _LEET_LEAD = re.compile(r"^[013457]+(?=[^\W\d_]{3})")
 _LEET_TRAIL = re.compile(r"(?<=[^\W\d_])[013457@$]+$")
@@ -97,19 +97,19 @@ class Normalized:
 
 
 def normalize(text: str) -> Normalized:
-    if text.isascii():
+    s = text.translate(_CONTROL_TABLE) if _CONTROL_RE.search(text) is not None else text
+    if s.isascii():
         # ASCII is already NFKC, has no invisible characters or look-alikes, and
         # lower() is its casefold: every step keeps the length.
-        low = text.translate(_CONTROL_TABLE).lower()
+        low = s.lower()
         return Normalized(text, low, _fold_leet(low))
 
     starts: list[int] | None = None
     ends: list[int] | None = None
-    s = text.translate(_CONTROL_TABLE)
-    if _INVISIBLE_RE.search(s) is not None or not unicodedata.is_normalized("NFKC", s):
+    if INVISIBLE.search(s) is not None or not unicodedata.is_normalized("NFKC", s):
         s, starts, ends = _nfkc_with_offsets(s)
     if _HAS_GREEK_OR_CYRILLIC.search(s) is not None:
-        s = _WORD.sub(_fold_homoglyph_word, s)
+        s = _fold_homoglyphs(s)
     low = s.casefold()
     if len(low) != len(s):
         low, starts, ends = _casefold_with_offsets(s, starts, ends)
@@ -174,22 +174,70 @@ def _casefold_with_offsets(
     return "".join(out), new_starts, new_ends
 
 
-def _fold_homoglyph_word(m: re.Match[str]) -> str:
-    word = m.group()
-    has_latin = any(c.isascii() for c in word)
-    if has_latin or all(c.lower() in _PURE_LOOKALIKES for c in word):
-        return word.translate(_HOMOGLYPH_TABLE)
-    return word
+def _fold_homoglyphs(s: str) -> str:
+    """Fold look-alikes in words that mix scripts ('іdіot') or are made only of look-alikes."""
+    parts: list[str] = []
+    done = 0
+    for m in _HAS_GREEK_OR_CYRILLIC.finditer(s):
+        if m.start() < done:
+            continue  # in a word already seen
+        start, end = m.start(), m.end()
+        while start and s[start - 1].isalpha():
+            start -= 1
+        while end < len(s) and s[end].isalpha():
+            end += 1
+        word = s[start:end]
+        if any(c.isascii() for c in word) or all(c.lower() in _PURE_LOOKALIKES for c in word):
+            parts.append(s[done:start])
+            parts.append(word.translate(_HOMOGLYPH_TABLE))
+            done = end
+    if not parts:
+        return s
+    parts.append(s[done:])
+    return "".join(parts)
+
+
+# For finding leetspeak fast: a one-byte-per-character "shape" of the text where
+# ASCII letters read 'a', leet characters '0', other word characters '9' and
+# everything else (non-ASCII included) ' '.
+_SHAPE = bytes(
+    ord("a") if chr(b).isalpha() else ord("0") if chr(b) in _LEET_CHARS
+    else ord("9") if chr(b).isalnum() or chr(b) == "_" else ord(" ")
+    for b in range(256)
+)
 
 
 def _fold_leet(text: str) -> str:
     if _LEET_CHARS.isdisjoint(text):
         return text
-    return _LEET_TOKEN.sub(_fold_leet_token, text)
+    shape = text.encode("ascii", "replace").translate(_SHAPE)
+    if b"a0" not in shape and b"0a" not in shape:
+        return text
+    parts: list[str] = []
+    done = 0
+    for m in _LEET_ADJACENT.finditer(shape):
+        if m.start() < done:
+            continue
+        start = shape.rfind(b" ", 0, m.start()) + 1
+        end = shape.find(b" ", m.end())
+        end = len(text) if end < 0 else end
+        token = text[start:end]
+        folded = _fold_leet_token(token)
+        if folded != token:
+            parts.append(text[done:start])
+            parts.append(folded)
+            done = end
+    if not parts:
+        return text
+    parts.append(text[done:])
+    return "".join(parts)
 
 
-def _fold_leet_token(m: re.Match[str]) -> str:
-    token = m.group()
+_LEET_ADJACENT = re.compile(rb"a0|0a")
+
+
+@functools.lru_cache(maxsize=4096)  # the same few tokens ('q3', '2fa', 'm0r0ns') come back often
+def _fold_leet_token(token: str) -> str:
     if not any(c.isalpha() for c in token):
         return token
     folded = _LEET_INNER.sub(lambda r: r.group().translate(_LEET_TABLE), token)

@@ -13,7 +13,7 @@ from bot.checker.engine import Checker
 from bot.checker.evaluation import DraftScores, EvalFileError, read_labelled, score_drafts
 from bot.checker.reply import check_reply
 from bot.cli.app import EXIT_THRESHOLD, EXIT_USAGE, app, eval_app
-from bot.cli.common import InputError, corpus_or_exit, decode_draft, fail, read_input
+from bot.cli.common import InputError, corpus_or_exit, fail, read_input, validate_draft
 from bot.settings import CoreSettings
 from bot.text_render import render_text
 
@@ -62,11 +62,12 @@ def _check_batch(checker: Checker, path: Path, max_chars: int) -> int:
             if not raw.strip():
                 continue
             record: dict[str, Any]
+            row: Any = None
             try:
                 row = json.loads(raw)
                 if not isinstance(row, dict) or not isinstance(row.get("text"), str):
                     raise InputError("each line must be a JSON object with a string 'text' field")
-                draft = decode_draft(row["text"].encode("utf-8", "surrogatepass"), max_chars, f"line {n}")
+                draft = validate_draft(row["text"], max_chars, f"line {n}")
                 result = checker.check(draft)
                 record = result.to_json()
                 worst = max(worst, VERDICT_EXIT[result.verdict])

@@ -22,11 +22,8 @@ def lint(path: Annotated[Path | None, typer.Argument(help="Corpus folder (defaul
 @policies_app.command("list")
 def list_sections(corpus: Annotated[Path | None, typer.Option("--corpus")] = None) -> None:
     """Show the corpus's sections: id, category and heading."""
-    from rich.console import Console
-    from rich.table import Table
-
     loaded = corpus_or_exit(corpus)
-    table = Table("section", "category", "title", "document", title=f"{loaded.root} (version {loaded.version})")
+    typer.echo(f"# {loaded.root} (version {loaded.version}): {len(loaded.sections)} sections")
+    width = max((len(s.id) for s in loaded.sections.values()), default=0)
     for s in loaded.sections.values():
-        table.add_row(s.id, s.category, "  " * (s.level - 1) + s.title, s.doc_id)
-    Console().print(table)
+        typer.echo(f"{s.id:<{width}}  {s.category:<14}  {'  ' * (s.level - 1)}{s.title}")

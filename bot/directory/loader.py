@@ -3,9 +3,10 @@
     directory = load_directory(Path("policies"))          # CorpusError if the file is wrong
     directory = load_directory(Path("plain-markdown-corpus"))  # no routing.yaml: built-in default
 
-The built-in default routes everything to the CoE hub; its members come from
-`STEWARD_HUB_MEMBERS` (comma-separated e-mails). Without them the hub is open
-(anyone but the requester may decide), which suits a first trial only.
+The built-in default routes everything to the CoE hub: its members come from
+`STEWARD_HUB_MEMBERS` (comma-separated e-mails), its channels from
+`STEWARD_HUB_SLACK_CHANNEL` and `STEWARD_HUB_TEAMS_CHANNEL`. Without members the
+hub is open (anyone but the requester may decide), which suits a first trial only.
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ def load_directory(corpus_dir: Path | None, *, hub_members: str | None = None) -
     path = corpus_dir / ROUTING_FILE if corpus_dir is not None else None
     if path is None or not path.exists():
         members = hub_members if hub_members is not None else os.environ.get("STEWARD_HUB_MEMBERS", "")
-        return Directory.default(members.split(","))
+        return Directory.default(members.split(","),
+                                 slack_channel=os.environ.get("STEWARD_HUB_SLACK_CHANNEL", "").strip(),
+                                 teams_channel=os.environ.get("STEWARD_HUB_TEAMS_CHANNEL", "").strip())
     assert corpus_dir is not None
     spec, source = load_yaml_source(path, RoutingFile, corpus_dir)
     problems = cross_reference_problems(spec, source)

@@ -157,6 +157,7 @@ class Route(Strict):
 
     id: str
     categories: tuple[str, ...] = ()
+    rules: tuple[str, ...] = ()             # rule ids, '*' globs allowed (claims.comparison, legal.*)
     departments: tuple[str, ...] = ()       # the requester's department
     severities: tuple[Severity, ...] = ()
     require: tuple[Requirement, ...] = Field(min_length=1)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from fnmatch import fnmatchcase
 from typing import Any, Literal
 
 from bot.directory.models import DEPARTMENT, Group, Person, Requirement, RoutingFile, Sla
@@ -66,9 +67,7 @@ class RoutePlan:
         return email != requester and any(n.admits(email) for n in self.needs)
 
     def describe(self) -> str:
-        return " and ".join(
-            (f"{n.count} of " if n.count > 1 else "one of " if len(n.members) > 1 or n.open else "")
-            + n.label for n in self.needs)
+        return " and ".join(f"{n.count} from {n.label}" for n in self.needs)
 
     def to_json(self) -> dict[str, Any]:
         def secs(d: timedelta | None) -> float | None:
@@ -122,11 +121,12 @@ class Directory:
     # --- the built-in default ----------------------------------------------------
 
     @classmethod
-    def default(cls, hub_members: Iterable[str] = ()) -> Directory:
+    def default(cls, hub_members: Iterable[str] = (), *, slack_channel: str = "", teams_channel: str = "") -> Directory:
         """Everything goes to the CoE hub. With no hub members named (STEWARD_HUB_MEMBERS), the hub
         is open: anyone but the requester may decide — fine for a trial, not for production."""
         members = tuple(sorted({m.strip().lower() for m in hub_members if m.strip()}))
-        hub = Group(name="CoE hub", members=members, open=not members)
+        hub = Group(name="CoE hub", members=members, open=not members, slack_channel=slack_channel,
+                    teams_channel=teams_channel)
         spec = RoutingFile(hub="coe-hub", groups={"coe-hub": hub})
         return cls(spec, source="built-in default (no routing.yaml)")
 
@@ -184,15 +184,16 @@ class Directory:
             return dept.advisors
         return self.hub
 
-    def plan(self, findings: Iterable[tuple[str, str]], department: str, requester: str) -> RoutePlan:
-        """Route a draft. `findings` are (category, severity) pairs; tips (severity allow) only
-        match routes that list `allow` in their severities."""
-        found = list(findings)
+    def plan(self, findings: Iterable[tuple[str, ...]], department: str, requester: str) -> RoutePlan:
+        """Route a draft. `findings` are (category, severity[, rule id]) tuples; tips (severity
+        allow) only match routes that list `allow` in their severities."""
+        found = [(f[0], f[1], f[2] if len(f) > 2 else "") for f in findings]
         matched = [r for r in self.spec.routes
                    if (not r.departments or department in r.departments)
                    and any((not r.categories or cat in r.categories)
+                           and (not r.rules or any(fnmatchcase(rule, pattern) for pattern in r.rules))
                            and (sev in r.severities if r.severities else sev != "allow")
-                           for cat, sev in found)]
+                           for cat, sev, rule in found)]
         requirements: list[Requirement] = []
         overrides = []
         if matched:

@@ -20,7 +20,9 @@ from pydantic import BaseModel
 from bot.policy.errors import CorpusError, Problem
 from bot.policy.markdown import ParsedDocument, build_sections, parse_document, unknown_category
 from bot.policy.models import (
+    BUILTIN_CONTEXTS,
     DEFAULT_CATEGORIES,
+    PLACEHOLDER_ALIASES,
     ContextGroup,
     Corpus,
     CorpusManifest,
@@ -43,20 +45,7 @@ LEXICON_FILE = "lexicon.yaml"
 VOCABULARY_FILE = "vocabulary.yaml"
 RULES_DIR = "rules"
 
-# Context groups every corpus has without defining them (the checker derives them from
-# the lexicon: bot/checker/engine.py). A rules file may still redefine them.
-BUILTIN_CONTEXTS = ("public_source", "disclosure")
-
-# `{name}` placeholders in patterns expand to lexicon lists; singular aliases as the
-# checker accepts them (keep in step with bot/checker/patterns.py PLACEHOLDER_ALIASES).
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
-PLACEHOLDER_ALIASES = {
-    "company": "company_names",
-    "product": "products",
-    "competitor": "competitors",
-    "code_name": "code_names",
-    "executive": "executives",
-}
 _BUILTIN_LISTS = ("company_names", "company_domains", "public_sources", "products",
                   "unreleased_products", "code_names", "competitors", "disclosure_markers")
 

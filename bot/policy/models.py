@@ -19,6 +19,21 @@ DEFAULT_CATEGORIES: tuple[str, ...] = (
 )
 
 
+# `{name}` placeholders in rule patterns expand to lexicon lists; singular aliases accepted.
+PLACEHOLDER_ALIASES: dict[str, str] = {
+    "company": "company_names",
+    "product": "products",
+    "competitor": "competitors",
+    "code_name": "code_names",
+    "executive": "executives",
+}
+# Context groups every corpus has without defining them, derived from its lexicon by the
+# checker; a rules file may extend them.
+PUBLIC_SOURCE = "public_source"
+DISCLOSURE = "disclosure"
+BUILTIN_CONTEXTS: tuple[str, ...] = (PUBLIC_SOURCE, DISCLOSURE)
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 

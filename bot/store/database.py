@@ -23,6 +23,7 @@ from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.sql import Select
+from sqlmodel import col
 
 from bot.store.settings import normalize_url
 
@@ -117,7 +118,7 @@ async def seed(db: Database) -> None:
     from bot.store.tables import AuditHead
 
     async with db.transaction() as session:
-        if (await session.execute(select(AuditHead.id))).first() is None:
+        if (await session.execute(select(col(AuditHead.id)))).first() is None:
             session.add(AuditHead(id=1, seq=0, hash=GENESIS_HASH))
 
 

@@ -1,0 +1,99 @@
+"""Benchmark `check`: median latency for 280- and 5,000-character drafts, and --batch throughput.
+
+Run: .venv/bin/python benchmarks/bench_check.py   (pins itself to one CPU core)
+Targets (issue 2): median ≤ 1 ms at 280 chars, ≤ 10 ms at 5,000 chars, --batch ≥ 2,000 drafts/s.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.checker.engine import Checker  # noqa: E402
+from bot.policy import load_corpus  # noqa: E402
+
+SAMPLE = [
+    "Congrats to the Atlas team on the 5.0 launch yesterday 🎉 Release notes are public here: "
+    "https://northwindlabs.com/blog/atlas-5-is-here — so proud of my colleagues. #employee",
+    "Heads up friends: there's a round of layoffs coming at Northwind in January, mostly in sales.",
+    "If anyone wants to reach our new hire Priya directly, her personal email is priya.raman82@gmail.com "
+    "and her cell is (206) 555-0148 😊",
+    "Anyone know why this 401s? curl -H \"Authorization: token ghp_2joshz2HrN7HTZnm2tdtdHNNxMbO8BZXnUmf\"",
+    "Sunrise over Lake Washington on my run this morning. Not a bad way to start a Monday 🌅 #running",
+    "@contoso_support your product is garbage and your support team are a bunch of f*cking m0r0ns",
+    "Switched all my side projects to Northwind Cloud — fastest deploys I've ever seen ⚡",
+    "Meetup reminder: Seattle Rust Users, Thu 2024-11-14, 18:30, room 4.12 at the Central Library.",
+]
+
+
+def drafts_of(length: int, count: int) -> list[str]:
+    """Realistic drafts of exactly `length` characters, built from varied sample posts."""
+    out = []
+    for i in range(count):
+        parts, n = [], 0
+        j = i
+        while n < length:
+            s = SAMPLE[j % len(SAMPLE)]
+            parts.append(s)
+            n += len(s) + 1
+            j += 1
+        out.append(" ".join(parts)[:length])
+    return out
+
+
+def median_ms(checker: Checker, drafts: list[str], rounds: int) -> float:
+    times = []
+    for _ in range(rounds):
+        for d in drafts:
+            t0 = time.perf_counter()
+            checker.check(d)
+            times.append(time.perf_counter() - t0)
+    return statistics.median(times) * 1000
+
+
+def batch_rate(n: int) -> tuple[float, float]:
+    """Drafts per second of `steward check --batch`, in process (checking + JSON) and end to end."""
+    drafts = drafts_of(280, n)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "drafts.jsonl"
+        path.write_text("".join(json.dumps({"id": i, "text": d}) + "\n" for i, d in enumerate(drafts)))
+        t0 = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-m", "bot", "check", "--batch", str(path)],
+                              cwd=ROOT, capture_output=True, text=True)
+        wall = time.perf_counter() - t0
+        lines = proc.stdout.count("\n")
+        assert lines == n, (lines, proc.stderr[-500:])
+    checker = Checker(load_corpus(ROOT / "policies"))
+    t0 = time.perf_counter()
+    for d in drafts:
+        json.dumps(checker.check(d).to_json())
+    inproc = time.perf_counter() - t0
+    return n / inproc, n / wall
+
+
+def main() -> None:
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+    checker = Checker(load_corpus(ROOT / "policies"))
+    for d in drafts_of(280, 50):  # warm caches
+        checker.check(d)
+    short = median_ms(checker, drafts_of(280, 200), rounds=10)
+    long = median_ms(checker, drafts_of(5000, 40), rounds=5)
+    inproc, wall = batch_rate(20_000)
+    print(f"check median, 280 chars:   {short:.3f} ms   (target ≤ 1 ms)")
+    print(f"check median, 5,000 chars: {long:.3f} ms   (target ≤ 10 ms)")
+    print(f"--batch, 20,000 drafts of 280 chars: {wall:,.0f} drafts/s end to end "
+          f"(incl. start-up), {inproc:,.0f} drafts/s checking + JSON   (target ≥ 2,000/s)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,95 @@
+"""`steward ask` and `steward eval questions`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bot.answerer import Answerer
+from bot.answerer.evaluate import QuestionSetError, Report, evaluate, load_questions
+from bot.cli.app import EXIT_THRESHOLD, app, eval_app
+from bot.cli.common import corpus_or_exit, fail
+from bot.text_render import render_text
+
+CorpusOpt = Annotated[Path | None, typer.Option(
+    "--corpus", help="Corpus folder (default: $POLICY_DIR, else the bundled policies/).")]
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question, as you would type it in chat.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the taxonomy's JSON contract.")] = False,
+    corpus: CorpusOpt = None,
+) -> None:
+    """Answer a policy question from the corpus, quoting and citing the section."""
+    answerer = Answerer(corpus_or_exit(corpus))
+    answer = answerer.ask(question)
+    if as_json:
+        typer.echo(json.dumps(answer.to_json(), ensure_ascii=False))
+    else:
+        typer.echo(render_text(answer.to_reply()))
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1%}"
+
+
+@eval_app.command("questions")
+def eval_questions(
+    path: Annotated[Path, typer.Argument(help="Labelled JSONL: id, question, categories, answerable "
+                                              "[, expected_heading].")],
+    corpus: CorpusOpt = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    show_misses: Annotated[bool, typer.Option("--misses", help="List the questions answered wrong.")] = False,
+    min_top1: Annotated[float, typer.Option(help="Fail (exit 3) below this top-1 category accuracy.")] = 0.0,
+    min_top3: Annotated[float, typer.Option(help="Fail below this top-3 category accuracy.")] = 0.0,
+    min_rejected: Annotated[float, typer.Option(help="Fail below this out-of-scope rejection rate.")] = 0.0,
+    max_wrongly_rejected: Annotated[float, typer.Option(
+        help="Fail above this share of answerable questions rejected.")] = 1.0,
+    min_heading: Annotated[float, typer.Option(help="Fail below this top-1 expected-heading hit rate.")] = 0.0,
+) -> None:
+    """Score the answerer: category accuracy, out-of-scope rejection, expected-heading hits."""
+    try:
+        items = load_questions(path)
+    except QuestionSetError as exc:
+        fail(str(exc))
+    report = evaluate(Answerer(corpus_or_exit(corpus)), items)
+    metrics = report.metrics()
+    if as_json:
+        typer.echo(json.dumps({"questions": len(items), **metrics}))
+    else:
+        _print_report(report, show_misses)
+    gates = [("top-1 category accuracy", metrics["top1"], min_top1, True),
+             ("top-3 category accuracy", metrics["top3"], min_top3, True),
+             ("out-of-scope rejected", metrics["out_of_scope_rejected"], min_rejected, True),
+             ("answerable wrongly rejected", metrics["answerable_wrongly_rejected"], max_wrongly_rejected, False),
+             ("expected heading (top-1)", metrics["heading_top1"], min_heading, True)]
+    failed = [f"{name} {_pct(value)} {'<' if low else '>'} {limit:.1%}"
+              for name, value, limit, low in gates
+              if value is not None and (value < limit if low else value > limit)]
+    if failed:
+        typer.echo("quality gate missed: " + "; ".join(failed), err=True)
+        raise typer.Exit(EXIT_THRESHOLD)
+
+
+def _print_report(report: Report, show_misses: bool) -> None:
+    answerable = len(report.answerable)
+    typer.echo(f"questions: {len(report.outcomes)}  answerable: {answerable}  "
+               f"out of scope: {len(report.outcomes) - answerable}")
+    if report.categorised:
+        typer.echo(f"top-1 category accuracy:     {_pct(report.top1)}")
+        typer.echo(f"top-3 category accuracy:     {_pct(report.top3)}")
+    if report.with_heading:
+        typer.echo(f"expected heading, top-1:     {_pct(report.heading_top1)}")
+        typer.echo(f"expected heading, top-3:     {_pct(report.heading_top3)}")
+    typer.echo(f"out-of-scope rejected:       {_pct(report.out_of_scope_rejected)}")
+    typer.echo(f"answerable wrongly rejected: {_pct(report.wrongly_rejected)}")
+    if show_misses:
+        for miss in report.misses():
+            got = ", ".join(f"{c.title} [{c.category}]" for c in miss.answer.citations) or "not answered"
+            want = ", ".join(miss.item.categories or miss.item.expected_headings) or "not answered"
+            typer.echo(f"  {miss.item.id}: {miss.item.question!r}\n    expected: {want}\n    got: {got} "
+                       f"(confidence {miss.answer.confidence:.2f})")

@@ -1,0 +1,391 @@
+"""Approval workflow and decision log on the command line, for scripts and operators.
+
+    steward db upgrade | db current
+    steward submit [TEXT|-] [--file F] --as EMAIL [--department D]
+    steward pending --as EMAIL              steward show ID
+    steward approve ID --as EMAIL           steward reject ID --as EMAIL [--note N]
+    steward request-changes ID --as EMAIL   steward unvote ID --as EMAIL
+    steward comment ID TEXT --as EMAIL      steward withdraw ID --as EMAIL
+    steward resubmit ID [TEXT|-] --as EMAIL steward posted ID --as EMAIL [--url U]
+    steward dispute RULE --reason R --as EMAIL [--phrase P] [--category C]
+    steward resolve-dispute ID uphold|false-positive --as EMAIL
+    steward remind                          (run reminders, escalations, expiries now; for cron)
+    steward audit verify | audit export --format jsonl|csv [--since DATE] [--output F]
+    steward purge --older-than DAYS
+
+The database is DATABASE_URL, else the SQLite file STEWARD_DB (default ./steward.db);
+a SQLite database is created and migrated on first use, PostgreSQL needs `steward db upgrade`.
+Exit codes: 0 done, 1 refused (the reason is printed), 64 usage, 65 corpus, 69 database, 70 audit
+problems found.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from bot.cli.app import EXIT_CORPUS, EXIT_USAGE, app
+from bot.cli.common import InputError, corpus_or_exit, fail, read_input
+from bot.directory import Directory, load_directory
+from bot.policy.errors import CorpusError
+from bot.settings import CoreSettings
+from bot.store.database import Database
+from bot.store.migrate import SchemaError, current_revision, ensure_schema, head_revision, upgrade
+from bot.store.settings import DatabaseUrlError, database_url, redact
+from bot.text_render import render_text
+from bot.workflow.messages import Outcome
+
+EXIT_REFUSED = 1
+EXIT_DATABASE = 69    # EX_UNAVAILABLE
+EXIT_AUDIT = 70       # the audit chain does not verify
+
+T = TypeVar("T")
+
+db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
+audit_app = typer.Typer(help="The hash-chained decision log: verify and export.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(audit_app, name="audit")
+
+AsOpt = Annotated[str, typer.Option("--as", help="Your e-mail address (your identity).")]
+CorpusOpt = Annotated[Path | None, typer.Option("--corpus", help="Corpus folder with routing.yaml "
+                                                                  "(default: $POLICY_DIR, else the bundled policies/).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the outcome as JSON.")]
+
+
+# --- plumbing -------------------------------------------------------------------------------
+
+
+def _database() -> Database:
+    try:
+        return Database(database_url())
+    except DatabaseUrlError as exc:
+        fail(str(exc))
+
+
+def _run(work: Callable[[Database], Awaitable[T]], *, migrate: bool = True) -> T:
+    """Open the database, make sure the schema is current, run `work`, close."""
+    db = _database()
+
+    async def main() -> T:
+        try:
+            if migrate:
+                await ensure_schema(db)
+            return await work(db)
+        finally:
+            await db.dispose()
+
+    try:
+        return asyncio.run(main())
+    except SchemaError as exc:
+        fail(str(exc), EXIT_DATABASE)
+    except BrokenPipeError:   # `steward audit export | head`: the reader left, nothing to report
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps Python's exit flush from failing again
+        raise typer.Exit(0) from None
+    except (OSError, ConnectionError) as exc:
+        fail(f"cannot reach the database {redact(db.url)}: {exc}", EXIT_DATABASE)
+    except Exception as exc:  # a driver error: say what and where, not a traceback
+        if type(exc).__module__.startswith(("sqlalchemy", "asyncpg", "sqlite3", "aiosqlite")):
+            fail(f"database error on {redact(db.url)}: {str(exc).splitlines()[0]}", EXIT_DATABASE)
+        raise
+
+
+def _directory(corpus: Path | None) -> Directory:
+    try:
+        return load_directory(CoreSettings().corpus_dir(corpus))
+    except CorpusError as exc:
+        fail(str(exc), EXIT_CORPUS)
+
+
+def _service(db: Database, directory: Directory) -> Any:
+    from bot.workflow.service import WorkflowService
+
+    return WorkflowService(db, directory)
+
+
+def _emit(outcome: Outcome, as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(outcome_json(outcome), ensure_ascii=False))
+    else:
+        typer.echo(render_text(outcome.reply))
+        for n in outcome.notifications:
+            typer.echo(f"  → {n.kind} to {n.to.kind} {n.to.id}: {n.reply.title}")
+    if not outcome.ok:
+        raise typer.Exit(EXIT_REFUSED)
+
+
+def outcome_json(outcome: Outcome) -> dict[str, Any]:
+    sub = outcome.submission
+    return {
+        "ok": outcome.ok, "code": outcome.code, "duplicate": outcome.duplicate,
+        "reply": outcome.reply.model_dump(mode="json"),
+        "notifications": [{"to": {"kind": n.to.kind, "id": n.to.id, "slack": n.to.slack, "teams": n.to.teams},
+                           "kind": n.kind, "dedupe_key": n.dedupe_key, "title": n.reply.title}
+                          for n in outcome.notifications],
+        "submission": None if sub is None else {"id": sub.id, "state": sub.state, "version": sub.version,
+                                                "requester": sub.requester},
+    }
+
+
+def _act(corpus: Path | None, as_json: bool,
+         call: Callable[[Any], Awaitable[Outcome]]) -> None:
+    directory = _directory(corpus)
+    outcome = _run(lambda db: call(_service(db, directory)))
+    _emit(outcome, as_json)
+
+
+# --- database ---------------------------------------------------------------------------------
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply the schema migrations (idempotent)."""
+    async def work(db: Database) -> tuple[str | None, str]:
+        before = await current_revision(db)
+        return before, await upgrade(db)
+
+    before, after = _run(work, migrate=False)
+    url = redact(database_url())
+    typer.echo(f"{url}: already at {after}" if before == after else f"{url}: upgraded {before or '(empty)'} → {after}")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Show the schema revision of the database and the one this Steward needs."""
+    current = _run(current_revision, migrate=False)
+    typer.echo(f"database: {current or '(empty)'}; needed: {head_revision()}")
+
+
+# --- submissions ------------------------------------------------------------------------------
+
+
+def _draft(text: str | None, file: Path | None) -> str:
+    try:
+        return read_input(text, file, CoreSettings().max_draft_chars)
+    except InputError as exc:
+        fail(str(exc))
+
+
+def _check(corpus: Path | None, draft: str, service: Any, department: str) -> Awaitable[Any]:
+    from bot.checker.engine import Checker
+
+    loaded = corpus_or_exit(corpus)
+
+    async def run() -> Any:
+        suppressions = await service.suppressions_for(department)
+        result = Checker(loaded).check(draft, tuple(suppressions))
+        return result
+
+    return run()
+
+
+@app.command()
+def submit(
+    person: AsOpt,
+    text: Annotated[str | None, typer.Argument(help="The draft; '-' reads standard input.")] = None,
+    file: Annotated[Path | None, typer.Option("--file", "-f", help="Read the draft from a file.")] = None,
+    department: Annotated[str | None, typer.Option(help="Your department (default: from routing.yaml).")] = None,
+    corpus: CorpusOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """Check a draft and send it for approval."""
+    draft = _draft(text, file)
+
+    async def call(service: Any) -> Outcome:
+        dept = department if department is not None else service.directory.department_of(person)
+        result = await _check(corpus, draft, service, dept)
+        await service.record_check(person, result, draft=draft, department=dept, platform="cli")
+        return await service.submit(person, draft, result, department=dept, platform="cli")
+
+    _act(corpus, as_json, call)
+
+
+@app.command()
+def resubmit(
+    submission: Annotated[int, typer.Argument(help="Submission number.")],
+    person: AsOpt,
+    text: Annotated[str | None, typer.Argument(help="The new draft; '-' reads standard input.")] = None,
+    file: Annotated[Path | None, typer.Option("--file", "-f", help="Read the draft from a file.")] = None,
+    corpus: CorpusOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """Send a new version of a draft whose approvers asked for changes."""
+    draft = _draft(text, file)
+
+    async def call(service: Any) -> Outcome:
+        view = await service.get(submission)
+        dept = view.department if view is not None else ""
+        result = await _check(corpus, draft, service, dept)
+        return await service.resubmit(submission, person, draft, result)
+
+    _act(corpus, as_json, call)
+
+
+@app.command()
+def pending(person: AsOpt, corpus: CorpusOpt = None, as_json: JsonOpt = False) -> None:
+    """What you may decide now."""
+    _act(corpus, as_json, lambda s: s.pending(person))
+
+
+@app.command()
+def show(submission: Annotated[int, typer.Argument(help="Submission number.")],
+         corpus: CorpusOpt = None, as_json: JsonOpt = False) -> None:
+    """Show a submission: its text, state, votes and comments."""
+    from bot.replies import error
+    from bot.workflow.messages import submission_reply
+
+    async def call(service: Any) -> Outcome:
+        view = await service.get(submission)
+        if view is None:
+            return Outcome(ok=False, code="not_found", reply=error("Not found", f"there is no submission #{submission}"))
+        reply = submission_reply(view, title=f"Submission #{view.id}", audience="none")
+        return Outcome(ok=True, code="show", reply=reply, submission=view)
+
+    _act(corpus, as_json, call)
+
+
+def _vote_command(name: str, value: str, summary: str) -> None:
+    def command(submission: Annotated[int, typer.Argument(help="Submission number.")], person: AsOpt,
+                note: Annotated[str, typer.Option(help="A note recorded with the vote.")] = "",
+                corpus: CorpusOpt = None, as_json: JsonOpt = False) -> None:
+        _act(corpus, as_json, lambda s: s.vote(submission, person, value, note=note))
+
+    command.__doc__ = summary
+    app.command(name)(command)
+
+
+_vote_command("approve", "approve", "Approve a submission.")
+_vote_command("reject", "reject", "Reject a submission.")
+_vote_command("request-changes", "changes", "Ask the requester to change the draft and resubmit it.")
+
+
+@app.command()
+def unvote(submission: Annotated[int, typer.Argument(help="Submission number.")], person: AsOpt,
+           corpus: CorpusOpt = None, as_json: JsonOpt = False) -> None:
+    """Withdraw your vote while the decision is open."""
+    _act(corpus, as_json, lambda s: s.withdraw_vote(submission, person))
+
+
+@app.command()
+def comment(submission: Annotated[int, typer.Argument(help="Submission number.")],
+            text: Annotated[str, typer.Argument(help="The comment.")], person: AsOpt,
+            corpus: CorpusOpt = None, as_json: JsonOpt = False) -> None:
+    """Comment on a submission (the requester and its approvers)."""
+    _act(corpus, as_json, lambda s: s.comment(submission, person, text))
+
+
+@app.command()
+def withdraw(submission: Annotated[int, typer.Argument(help="Submission number.")], person: AsOpt,
+             corpus: CorpusOpt = None, as_json: JsonOpt = False) -> None:
+    """Withdraw your own submission."""
+    _act(corpus, as_json, lambda s: s.withdraw(submission, person))
+
+
+@app.command()
+def posted(submission: Annotated[int, typer.Argument(help="Submission number.")], person: AsOpt,
+           url: Annotated[str, typer.Option(help="Where it was posted.")] = "",
+           corpus: CorpusOpt = None, as_json: JsonOpt = False) -> None:
+    """Mark an approved submission as posted."""
+    _act(corpus, as_json, lambda s: s.mark_posted(submission, person, url))
+
+
+@app.command()
+def dispute(rule: Annotated[str, typer.Argument(help="The rule id shown with the finding.")], person: AsOpt,
+            reason: Annotated[str, typer.Option(help="Why the finding is wrong.")] = "",
+            phrase: Annotated[str, typer.Option(help="The words it flagged.")] = "",
+            category: Annotated[str, typer.Option(help="The finding's category.")] = "general",
+            submission: Annotated[int | None, typer.Option(help="The submission it came from.")] = None,
+            corpus: CorpusOpt = None, as_json: JsonOpt = False) -> None:
+    """Dispute a finding you think is wrong."""
+    _act(corpus, as_json, lambda s: s.dispute(person, rule, reason, phrase=phrase, category=category,
+                                              submission_id=submission))
+
+
+@app.command("resolve-dispute")
+def resolve_dispute(dispute_id: Annotated[int, typer.Argument(help="Dispute number.")],
+                    decision: Annotated[str, typer.Argument(help="uphold or false-positive.")], person: AsOpt,
+                    note: Annotated[str, typer.Option(help="A note for the requester.")] = "",
+                    corpus: CorpusOpt = None, as_json: JsonOpt = False) -> None:
+    """Decide a dispute: uphold the finding or mark it a false positive (adds a scoped exception)."""
+    _act(corpus, as_json, lambda s: s.resolve_dispute(dispute_id, person, decision, note))
+
+
+@app.command()
+def remind(corpus: CorpusOpt = None, as_json: JsonOpt = False) -> None:
+    """Run the reminders, escalations and expiries that are due (safe on every replica at once)."""
+    _act(corpus, as_json, lambda s: s.remind_overdue())
+
+
+# --- audit and retention ---------------------------------------------------------------------
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Check the hash chain: names every altered, removed or reordered event."""
+    from bot.audit.chain import verify
+
+    report = _run(verify)
+    if report.ok:
+        typer.echo(f"audit log OK: {report.events} events, {report.texts_checked} draft texts checked; "
+                   f"head #{report.head_seq} {report.head_hash}")
+        return
+    typer.echo(f"audit log FAILED: {len(report.problems)} problem(s) in {report.events} events", err=True)
+    for problem in report.problems:
+        typer.echo(f"  {problem.kind}: {problem.message}", err=True)
+    raise typer.Exit(EXIT_AUDIT)
+
+
+def _since(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        try:
+            parsed = datetime.combine(date.fromisoformat(value), datetime.min.time())
+        except ValueError:
+            fail(f"--since '{value}' is not a date; write it as YYYY-MM-DD or YYYY-MM-DDTHH:MM")
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+@audit_app.command("export")
+def audit_export(
+    fmt: Annotated[str, typer.Option("--format", help="jsonl or csv.")] = "jsonl",
+    since: Annotated[str | None, typer.Option(help="Only events from this date (YYYY-MM-DD, UTC) on.")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to a file (default: stdout).")] = None,
+) -> None:
+    """Export the audit log for compliance."""
+    from bot.audit.export import export
+
+    if fmt not in ("jsonl", "csv"):
+        fail(f"--format '{fmt}' is not supported; use jsonl or csv")
+    start = _since(since)
+    try:
+        handle = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
+    except OSError as exc:
+        fail(f"cannot write {output}: {exc.strerror}")
+    try:
+        count = _run(lambda db: export(db, handle, fmt, start))  # type: ignore[arg-type]
+    finally:
+        if output:
+            handle.close()
+    typer.echo(f"exported {count} event(s)", err=True)
+
+
+@app.command()
+def purge(older_than: Annotated[float, typer.Option("--older-than", help="Age in days.")],
+          person: Annotated[str, typer.Option("--as", help="Who is purging (recorded).")] = "steward") -> None:
+    """Remove draft and question texts older than DAYS (settled submissions only); hashes stay."""
+    from bot.audit.retention import purge as run_purge
+    from bot.clock import SystemClock
+
+    if older_than < 0:
+        fail("--older-than must be zero or more days", EXIT_USAGE)
+    result = _run(lambda db: run_purge(db, SystemClock(), timedelta(days=older_than), actor=person))
+    typer.echo(f"purged {result.drafts} draft text(s) and {result.questions} question text(s) "
+               f"older than {older_than:g} days; their hashes remain")

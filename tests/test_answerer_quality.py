@@ -1,0 +1,85 @@
+"""Quality bars for `ask`, on the shared dev set and on real policies written by others.
+
+The suite fails below the bars the issue sets; a held-out set measures the same.
+"""
+
+from pathlib import Path
+
+import pytest
+
+from bot.answerer import Answerer
+from bot.answerer.evaluate import evaluate, load_questions
+from bot.policy import load_corpus
+from bot.policy.models import DEFAULT_CATEGORIES
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+DEV = SHARED / "eval" / "questions-dev.jsonl"
+FIXTURES = Path(__file__).parent / "fixtures" / "questions"
+
+EXPECTED_SECTIONS = {
+    "purpose-and-scope": "general", "everyday-guidelines": "general", "correcting-mistakes": "general",
+    "your-voice-at-work": "general", "confidential-information": "confidential",
+    "financial-information": "financial", "personal-data": "privacy", "security-and-safety": "security",
+    "disclosing-your-employment": "disclosure", "contests-and-giveaways": "disclosure",
+    "product-claims": "claims", "competitor-comparisons": "claims", "legal-and-incidents": "legal",
+    "respectful-conduct": "conduct", "political-activity": "political", "third-party-content": "ip",
+    "speaking-for-northwind": "representation", "media-enquiries": "representation",
+    "customer-complaints": "representation", "getting-approval": "general",
+}
+
+
+@pytest.fixture(scope="module")
+def default_answerer() -> Answerer:
+    return Answerer(load_corpus(ROOT / "policies"))
+
+
+def test_default_corpus_has_the_agreed_sections_and_covers_every_category() -> None:
+    corpus = load_corpus(ROOT / "policies")
+    got = {sid: s.category for sid, s in corpus.sections.items()}
+    assert {sid: got.get(sid) for sid in EXPECTED_SECTIONS} == EXPECTED_SECTIONS
+    assert set(got.values()) == set(DEFAULT_CATEGORIES)
+    for doc in corpus.documents.values():
+        assert doc.version and doc.owner, doc.id
+    assert corpus.manifest.links_base.startswith("https://")
+    assert corpus.vocabulary.synonyms["tweet"]
+
+
+@pytest.mark.skipif(not DEV.exists(), reason="shared/eval is not beside the repository")
+def test_dev_questions_meet_the_bars(default_answerer: Answerer) -> None:
+    report = evaluate(default_answerer, load_questions(DEV))
+    detail = [(m.item.id, m.item.question, m.answer.categories) for m in report.misses()]
+    assert report.top1 is not None and report.top1 >= 0.85, detail
+    assert report.top3 is not None and report.top3 >= 0.95, detail
+    assert report.out_of_scope_rejected is not None and report.out_of_scope_rejected >= 0.85, detail
+    assert report.wrongly_rejected is not None and report.wrongly_rejected <= 0.10, detail
+
+
+@pytest.mark.parametrize(("name", "min_top1", "min_top3", "max_rejected"), [
+    ("gitlab", 0.65, 0.80, 0.15),
+    ("matplotlib", 0.65, 0.75, 0.25),
+])
+def test_foreign_corpus_cites_the_right_heading(name: str, min_top1: float, min_top3: float,
+                                                max_rejected: float) -> None:
+    corpus_dir = SHARED / "corpora" / name
+    if not corpus_dir.exists():
+        pytest.skip("shared/corpora is not beside the repository")
+    answerer = Answerer(load_corpus(corpus_dir))   # no vocabulary.yaml: the bundled one is used
+    report = evaluate(answerer, load_questions(FIXTURES / f"{name}.jsonl"))
+    detail = [(m.item.question, [c.title for c in m.answer.citations]) for m in report.misses()]
+    assert report.heading_top1 is not None and report.heading_top1 >= min_top1, detail
+    assert report.heading_top3 is not None and report.heading_top3 >= min_top3, detail
+    assert report.out_of_scope_rejected == 1.0, detail
+    assert report.wrongly_rejected is not None and report.wrongly_rejected <= max_rejected, detail
+
+
+@pytest.mark.parametrize(("question", "category"), [
+    ("do i have to say i work here if i share our launch?", "disclosure"),
+    ("who approves posts about the outage", "legal"),
+    ("can I use a Taylor Swift song in our reel", "ip"),
+    ("can i post about my salary and our union drive", "general"),
+    ("is it ok to post a picture of my badge", "security"),
+])
+def test_questions_from_the_issue(default_answerer: Answerer, question: str, category: str) -> None:
+    answer = default_answerer.ask(question)
+    assert answer.answered and answer.citations[0].category == category, answer.citations

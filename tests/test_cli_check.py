@@ -1,0 +1,135 @@
+"""`steward check`, `policies` and `eval drafts` as a user (or a CI gate) runs them: a real process."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.support import FIXTURES, ROOT, copy_policies, shared_file
+
+STEWARD = [sys.executable, "-m", "bot"]
+
+
+def steward(*args: str, stdin: bytes | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run([*STEWARD, *args], input=stdin, capture_output=True, cwd=ROOT, timeout=120,
+                          env={**os.environ, **(env or {})})
+    out = subprocess.CompletedProcess(proc.args, proc.returncode, proc.stdout.decode(), proc.stderr.decode())
+    assert "Traceback" not in out.stderr, out.stderr
+    return out
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    ("Sunrise over the lake 🌅", 0),
+    ("Atlas is the #1 analytics platform #employee", 1),
+    ("email me at jane.doe@gmail.com", 2),
+])
+def test_exit_code_is_the_verdict(text: str, code: int) -> None:
+    assert steward("check", text).returncode == code
+
+
+def test_json_output_and_stdin() -> None:
+    out = steward("check", "-", "--json", stdin="Project Kestrel is coming".encode())
+    assert out.returncode == 2
+    data = json.loads(out.stdout)
+    assert data["verdict"] == "block" and data["findings"][0]["category"] == "confidential"
+
+
+def test_file_input(tmp_path: Path) -> None:
+    draft = tmp_path / "post.txt"
+    draft.write_text("Fabrikam is suing us; I think the case has no merit", encoding="utf-8")
+    assert steward("check", "--file", str(draft)).returncode == 1
+
+
+def test_batch_keeps_order_ids_and_reports_bad_lines(tmp_path: Path) -> None:
+    batch = tmp_path / "drafts.jsonl"
+    batch.write_text("\n".join([
+        json.dumps({"id": "a", "text": "hello world"}),
+        "{not json",
+        json.dumps({"id": "c", "text": "call me maybe: jane.doe@gmail.com"}),
+        json.dumps({"id": "d", "nottext": 1}),
+        json.dumps({"id": "e", "text": "   "}),
+    ]) + "\n", encoding="utf-8")
+    out = steward("check", "--batch", str(batch))
+    lines = [json.loads(x) for x in out.stdout.splitlines()]
+    assert [x.get("id") for x in lines] == ["a", None, "c", "d", "e"]
+    assert [x["line"] for x in lines] == [1, 2, 3, 4, 5]
+    assert lines[0]["verdict"] == "allow" and lines[2]["verdict"] == "block"
+    assert "error" in lines[1] and "error" in lines[3] and "empty" in lines[4]["error"]
+    assert out.returncode == 64 and "3 line(s)" in out.stderr
+
+
+def test_batch_exit_code_is_the_strictest_verdict(tmp_path: Path) -> None:
+    batch = tmp_path / "ok.jsonl"
+    batch.write_text(json.dumps({"text": "hi"}) + "\n" + json.dumps({"text": "Atlas is #1 #employee"}) + "\n")
+    assert steward("check", "--batch", str(batch)).returncode == 1
+
+
+@pytest.mark.parametrize(("args", "stdin", "message"), [
+    (("check", ""), None, "empty"),
+    (("check", "   \n\t "), None, "empty"),
+    (("check", "-"), b"\xff\xfe\x00\x01binary", "binary"),
+    (("check", "-"), b"caf\xe9 latte", "not UTF-8"),
+    (("check", "-"), b"x" * 1_048_576, "characters"),
+    (("check",), None, "nothing to check"),
+    (("check", "--file", "/nonexistent/post.txt"), None, "cannot read"),
+])
+def test_bad_input_gets_a_clear_message_and_usage_exit(args: tuple[str, ...], stdin: bytes | None, message: str) -> None:
+    out = steward(*args, stdin=stdin)
+    assert out.returncode == 64
+    assert message in out.stderr
+
+
+def test_broken_corpus_is_a_corpus_error_naming_file_and_line(tmp_path: Path) -> None:
+    corpus = copy_policies(tmp_path)
+    (corpus / "rules" / "broken.yaml").write_text("rules:\n  - id: x\n    kind: [phrase\n", encoding="utf-8")
+    out = steward("check", "hello", "--corpus", str(corpus))
+    assert out.returncode == 65
+    assert "rules/broken.yaml:" in out.stderr and "YAML syntax error" in out.stderr
+
+
+def test_rule_citing_a_missing_section_is_reported(tmp_path: Path) -> None:
+    corpus = copy_policies(tmp_path)
+    rules = corpus / "rules" / "claims.yaml"
+    rules.write_text(rules.read_text().replace("section: product-claims", "section: product-claimz", 1))
+    out = steward("policies", "lint", str(corpus))
+    assert out.returncode == 65
+    assert "product-claimz" in out.stderr and "claims.yaml:" in out.stderr
+
+
+def test_policies_lint_and_list_on_the_default_corpus() -> None:
+    lint = steward("policies", "lint")
+    assert lint.returncode == 0 and "sections" in lint.stdout
+    listing = steward("policies", "list")
+    assert listing.returncode == 0 and "confidential-information" in listing.stdout
+
+
+def test_plain_markdown_corpus_checks_with_no_rules() -> None:
+    corpus = shared_file("corpora", "gitlab")
+    out = steward("check", "--json", "Project Kestrel is great", "--corpus", str(corpus))
+    assert out.returncode == 0 and json.loads(out.stdout)["findings"] == []
+
+
+def test_eval_drafts_meets_the_issue_bars_on_the_dev_set() -> None:
+    dev = shared_file("eval", "drafts-dev.jsonl")
+    out = steward("eval", "drafts", str(dev), "--json", "--min-accuracy", "0.90",
+                  "--min-block-recall", "0.95", "--max-allow-blocked", "0.03")
+    assert out.returncode == 0, out.stdout[-2000:] + out.stderr
+    scores = json.loads(out.stdout)
+    assert scores["drafts"] >= 90
+    assert set(scores["per_category"]) >= {"confidential", "privacy", "security", "claims"}
+
+
+def test_eval_drafts_meets_the_bars_on_our_own_hard_cases() -> None:
+    out = steward("eval", "drafts", str(FIXTURES / "drafts-steward.jsonl"), "--min-accuracy", "0.90",
+                  "--min-block-recall", "0.95", "--max-allow-blocked", "0.03")
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr
+
+
+def test_eval_gate_fails_with_exit_3_when_a_bar_is_missed() -> None:
+    out = steward("eval", "drafts", str(FIXTURES / "drafts-steward.jsonl"), "--min-accuracy", "1.01")
+    assert out.returncode == 3 and "quality gate missed" in out.stderr
