@@ -33,7 +33,7 @@ def test_exit_code_is_the_verdict(text: str, code: int) -> None:
 
 
 def test_json_output_and_stdin() -> None:
-    out = steward("check", "-", "--json", stdin="Project Kestrel is coming".encode())
+    out = steward("check", "-", "--json", stdin=b"Project Kestrel is coming")
     assert out.returncode == 2
     data = json.loads(out.stdout)
     assert data["verdict"] == "block" and data["findings"][0]["category"] == "confidential"

@@ -10,9 +10,9 @@ Most rules have no reason to fire on most drafts, so most regexes never run.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from re import _constants as sre_c  # type: ignore[attr-defined]
 from re import _parser as sre_parse  # type: ignore[attr-defined]
-from collections.abc import Iterable
 from typing import Any
 
 import ahocorasick

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from bot.policy.models import SEVERITY_RANK
 
@@ -34,9 +34,12 @@ class Finding:
         }
 
 
+Verdict = Literal["allow", "review", "block"]
+
+
 @dataclass(frozen=True, slots=True)
 class CheckResult:
-    verdict: str
+    verdict: Verdict
     findings: tuple[Finding, ...]
     corpus_version: str
     route: dict[str, Any] | None = None
@@ -53,9 +56,10 @@ class CheckResult:
         return out
 
 
-def strictest(severities: list[str] | tuple[str, ...]) -> str:
+def strictest(severities: list[str] | tuple[str, ...]) -> Verdict:
     """block > review > allow; no findings means allow."""
-    return max(severities, key=SEVERITY_RANK.__getitem__, default="allow")
+    worst = max(severities, key=SEVERITY_RANK.__getitem__, default="allow")
+    return "block" if worst == "block" else "review" if worst == "review" else "allow"
 
 
 @dataclass(frozen=True, slots=True)

@@ -70,7 +70,7 @@ def _database() -> Database:
         fail(str(exc))
 
 
-def _run(work: Callable[[Database], Awaitable[T]], *, migrate: bool = True) -> T:
+def with_database(work: Callable[[Database], Awaitable[T]], *, migrate: bool = True) -> T:
     """Open the database, make sure the schema is current, run `work`, close."""
     db = _database()
 
@@ -97,7 +97,7 @@ def _run(work: Callable[[Database], Awaitable[T]], *, migrate: bool = True) -> T
         raise
 
 
-def _directory(corpus: Path | None) -> Directory:
+def directory_or_exit(corpus: Path | None) -> Directory:
     try:
         return load_directory(CoreSettings().corpus_dir(corpus))
     except CorpusError as exc:
@@ -136,8 +136,8 @@ def outcome_json(outcome: Outcome) -> dict[str, Any]:
 
 def _act(corpus: Path | None, as_json: bool,
          call: Callable[[Any], Awaitable[Outcome]]) -> None:
-    directory = _directory(corpus)
-    outcome = _run(lambda db: call(_service(db, directory)))
+    directory = directory_or_exit(corpus)
+    outcome = with_database(lambda db: call(_service(db, directory)))
     _emit(outcome, as_json)
 
 
@@ -151,7 +151,7 @@ def db_upgrade() -> None:
         before = await current_revision(db)
         return before, await upgrade(db)
 
-    before, after = _run(work, migrate=False)
+    before, after = with_database(work, migrate=False)
     url = redact(database_url())
     typer.echo(f"{url}: already at {after}" if before == after else f"{url}: upgraded {before or '(empty)'} → {after}")
 
@@ -159,7 +159,7 @@ def db_upgrade() -> None:
 @db_app.command("current")
 def db_current() -> None:
     """Show the schema revision of the database and the one this Steward needs."""
-    current = _run(current_revision, migrate=False)
+    current = with_database(current_revision, migrate=False)
     typer.echo(f"database: {current or '(empty)'}; needed: {head_revision()}")
 
 
@@ -329,7 +329,7 @@ def audit_verify() -> None:
     """Check the hash chain: names every altered, removed or reordered event."""
     from bot.audit.chain import verify
 
-    report = _run(verify)
+    report = with_database(verify)
     if report.ok:
         typer.echo(f"audit log OK: {report.events} events, {report.texts_checked} draft texts checked; "
                    f"head #{report.head_seq} {report.head_hash}")
@@ -370,7 +370,7 @@ def audit_export(
     except OSError as exc:
         fail(f"cannot write {output}: {exc.strerror}")
     try:
-        count = _run(lambda db: export(db, handle, fmt, start))  # type: ignore[arg-type]
+        count = with_database(lambda db: export(db, handle, fmt, start))  # type: ignore[arg-type]
     finally:
         if output:
             handle.close()
@@ -386,6 +386,6 @@ def purge(older_than: Annotated[float, typer.Option("--older-than", help="Age in
 
     if older_than < 0:
         fail("--older-than must be zero or more days", EXIT_USAGE)
-    result = _run(lambda db: run_purge(db, SystemClock(), timedelta(days=older_than), actor=person))
+    result = with_database(lambda db: run_purge(db, SystemClock(), timedelta(days=older_than), actor=person))
     typer.echo(f"purged {result.drafts} draft text(s) and {result.questions} question text(s) "
                f"older than {older_than:g} days; their hashes remain")
