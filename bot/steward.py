@@ -10,9 +10,9 @@ can be sent for approval.
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import cached_property
+from typing import TYPE_CHECKING
 
-from bot.answerer.answer import Answer
-from bot.answerer.answerer import Answerer
 from bot.answerer.intent import looks_like_question
 from bot.checker.engine import Checker
 from bot.checker.reply import check_reply
@@ -21,8 +21,12 @@ from bot.directory import Directory
 from bot.policy.models import Corpus
 from bot.replies import Reply, error
 from bot.settings import CoreSettings
-from bot.workflow.messages import Outcome
-from bot.workflow.service import WorkflowService
+
+if TYPE_CHECKING:  # heavy stacks (BM25 search, database) load only when first used
+    from bot.answerer.answer import Answer
+    from bot.answerer.answerer import Answerer
+    from bot.workflow.messages import Outcome
+    from bot.workflow.service import WorkflowService
 
 
 class Steward:
@@ -31,9 +35,15 @@ class Steward:
         self.corpus = corpus
         self.settings = settings or CoreSettings()
         self.checker = Checker(corpus)
-        self.answerer = Answerer(corpus)
         self.workflow = workflow
         self.directory = directory or (workflow.directory if workflow else None)
+
+    @cached_property
+    def answerer(self) -> Answerer:
+        """Built on the first question: a check-only process never pays for the index."""
+        from bot.answerer.answerer import Answerer
+
+        return Answerer(self.corpus)
 
     # -- pure core calls -------------------------------------------------------------------------
 
@@ -111,6 +121,8 @@ class Steward:
         workflow = self._needs_workflow()
         refused = self.refuse_draft(text)
         if refused:
+            from bot.workflow.messages import Outcome
+
             return Outcome(ok=False, code="invalid", reply=refused)
         result = await self.check_draft(text, person, platform)
         return await workflow.submit(person, text, result, platform=platform, idempotency_key=idempotency_key)

@@ -2,18 +2,9 @@
 
 from __future__ import annotations
 
-import importlib
-
+# Each module registers its commands on the shared Typer app when imported.
+from bot.cli import ask, chat, check, policies, workflow  # noqa: F401
 from bot.cli.app import app
-
-# Each module registers its commands on import; a module not yet present is skipped.
-_COMMAND_MODULES = ("bot.cli.check", "bot.cli.policies", "bot.cli.ask", "bot.cli.workflow", "bot.cli.chat")
-for _name in _COMMAND_MODULES:
-    try:
-        importlib.import_module(_name)
-    except ModuleNotFoundError as exc:
-        if exc.name != _name:
-            raise
 
 
 def main() -> None:

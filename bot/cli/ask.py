@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bot.answerer import Answerer
-from bot.answerer.evaluate import QuestionSetError, Report, evaluate, load_questions
 from bot.cli.app import EXIT_THRESHOLD, app, eval_app
 from bot.cli.common import corpus_or_exit, fail
 from bot.text_render import render_text
+
+if TYPE_CHECKING:  # the search stack (numpy, BM25) loads only when a question is asked
+    from bot.answerer.evaluate import Report
 
 CorpusOpt = Annotated[Path | None, typer.Option(
     "--corpus", help="Corpus folder (default: $POLICY_DIR, else the bundled policies/).")]
@@ -25,6 +26,8 @@ def ask(
     corpus: CorpusOpt = None,
 ) -> None:
     """Answer a policy question from the corpus, quoting and citing the section."""
+    from bot.answerer import Answerer
+
     answerer = Answerer(corpus_or_exit(corpus))
     answer = answerer.ask(question)
     if as_json:
@@ -52,6 +55,9 @@ def eval_questions(
     min_heading: Annotated[float, typer.Option(help="Fail below this top-1 expected-heading hit rate.")] = 0.0,
 ) -> None:
     """Score the answerer: category accuracy, out-of-scope rejection, expected-heading hits."""
+    from bot.answerer import Answerer
+    from bot.answerer.evaluate import QuestionSetError, evaluate, load_questions
+
     try:
         items = load_questions(path)
     except QuestionSetError as exc:

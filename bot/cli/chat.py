@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from bot.cli.app import app
 from bot.cli.common import corpus_or_exit
 from bot.cli.workflow import directory_or_exit, with_database
-from bot.store.database import Database
+
+if TYPE_CHECKING:
+    from bot.store.database import Database
 
 
 @app.command()

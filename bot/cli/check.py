@@ -14,7 +14,9 @@ from bot.checker.evaluation import DraftScores, EvalFileError, read_labelled, sc
 from bot.checker.reply import check_reply
 from bot.cli.app import EXIT_THRESHOLD, EXIT_USAGE, app, eval_app
 from bot.cli.common import InputError, corpus_or_exit, fail, read_input, validate_draft
+from bot.cli.workflow import directory_or_exit
 from bot.settings import CoreSettings
+from bot.steward import Steward
 from bot.text_render import render_text
 
 VERDICT_EXIT = {"allow": 0, "review": 1, "block": 2}
@@ -28,24 +30,27 @@ def check(
     batch: Annotated[Path | None, typer.Option("--batch", help="JSONL file of drafts with a 'text' field; one JSON result per line.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the taxonomy's JSON contract.")] = False,
     corpus: CorpusOpt = None,
+    person: Annotated[str | None, typer.Option("--as", help="Your e-mail: routes review by your department.")] = None,
 ) -> None:
     """Check a draft post. Exit code: 0 allow, 1 review, 2 block, 64 usage, 65 corpus error."""
     settings = CoreSettings()
     loaded = corpus_or_exit(corpus)
-    checker = Checker(loaded)
     if batch is not None:
         if text is not None or file is not None:
             fail("--batch takes its drafts from the file; drop TEXT and --file")
-        raise typer.Exit(_check_batch(checker, batch, settings.max_draft_chars))
+        raise typer.Exit(_check_batch(Checker(loaded), batch, settings.max_draft_chars))
     try:
         draft = read_input(text, file, settings.max_draft_chars)
     except InputError as exc:
         fail(str(exc))
-    result = checker.check(draft)
+    # With the routing directory, a draft that needs review names its approvers ("route").
+    steward = Steward(loaded, directory=directory_or_exit(corpus), settings=settings)
+    result = steward.check(draft, person=person or "")
     if as_json:
         typer.echo(json.dumps(result.to_json(), ensure_ascii=False))
     else:
-        typer.echo(render_text(check_reply(result, draft, loaded)))
+        route = result.route["approvers"] if result.route else ""
+        typer.echo(render_text(check_reply(result, draft, loaded, route_label=route)))
     raise typer.Exit(VERDICT_EXIT[result.verdict])
 
 

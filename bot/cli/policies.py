@@ -9,14 +9,16 @@ import typer
 
 from bot.cli.app import policies_app
 from bot.cli.common import corpus_or_exit
+from bot.cli.workflow import directory_or_exit
 
 
 @policies_app.command("lint")
 def lint(path: Annotated[Path | None, typer.Argument(help="Corpus folder (default: the active corpus).")] = None) -> None:
     """Validate a corpus; every problem names its file, line and fix. Exit 65 when it does not load."""
     corpus = corpus_or_exit(path)
+    directory = directory_or_exit(path)
     typer.echo(f"ok: {corpus.root} — {len(corpus.documents)} documents, {len(corpus.sections)} sections, "
-               f"{len(corpus.rules)} rules, version {corpus.version}")
+               f"{len(corpus.rules)} rules, version {corpus.version}; routing: {directory.source}")
 
 
 @policies_app.command("list")

@@ -28,7 +28,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
@@ -37,11 +37,11 @@ from bot.cli.common import InputError, corpus_or_exit, fail, read_input
 from bot.directory import Directory, load_directory
 from bot.policy.errors import CorpusError
 from bot.settings import CoreSettings
-from bot.store.database import Database
-from bot.store.migrate import SchemaError, current_revision, ensure_schema, head_revision, upgrade
-from bot.store.settings import DatabaseUrlError, database_url, redact
 from bot.text_render import render_text
-from bot.workflow.messages import Outcome
+
+if TYPE_CHECKING:  # the database stack loads only when a workflow command runs (fast `steward check`)
+    from bot.store.database import Database
+    from bot.workflow.messages import Outcome
 
 EXIT_REFUSED = 1
 EXIT_DATABASE = 69    # EX_UNAVAILABLE
@@ -64,6 +64,9 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print the outcome as JSON
 
 
 def _database() -> Database:
+    from bot.store.database import Database
+    from bot.store.settings import DatabaseUrlError, database_url
+
     try:
         return Database(database_url())
     except DatabaseUrlError as exc:
@@ -72,6 +75,9 @@ def _database() -> Database:
 
 def with_database(work: Callable[[Database], Awaitable[T]], *, migrate: bool = True) -> T:
     """Open the database, make sure the schema is current, run `work`, close."""
+    from bot.store.migrate import SchemaError, ensure_schema
+    from bot.store.settings import redact
+
     db = _database()
 
     async def main() -> T:
@@ -147,6 +153,9 @@ def _act(corpus: Path | None, as_json: bool,
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply the schema migrations (idempotent)."""
+    from bot.store.migrate import current_revision, upgrade
+    from bot.store.settings import database_url, redact
+
     async def work(db: Database) -> tuple[str | None, str]:
         before = await current_revision(db)
         return before, await upgrade(db)
@@ -159,6 +168,8 @@ def db_upgrade() -> None:
 @db_app.command("current")
 def db_current() -> None:
     """Show the schema revision of the database and the one this Steward needs."""
+    from bot.store.migrate import current_revision, head_revision
+
     current = with_database(current_revision, migrate=False)
     typer.echo(f"database: {current or '(empty)'}; needed: {head_revision()}")
 
@@ -237,7 +248,7 @@ def show(submission: Annotated[int, typer.Argument(help="Submission number.")],
          corpus: CorpusOpt = None, as_json: JsonOpt = False) -> None:
     """Show a submission: its text, state, votes and comments."""
     from bot.replies import error
-    from bot.workflow.messages import submission_reply
+    from bot.workflow.messages import Outcome, submission_reply
 
     async def call(service: Any) -> Outcome:
         view = await service.get(submission)
