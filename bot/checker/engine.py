@@ -68,25 +68,41 @@ def _compile_rule(rule: Rule, corpus: Corpus) -> _Compiled:
 class _Draft:
     """One draft under check: its views and a cache of context matches."""
 
-    __slots__ = ("norm", "_contexts", "_ctx_cache", "_present", "_folded")
+    __slots__ = ("norm", "_contexts", "_ctx_cache", "_present", "_folded", "_despaced")
 
     def __init__(self, text: str, contexts: dict[str, PatternSet], literals: LiteralIndex) -> None:
         self.norm = n = normalize(text)
         self._contexts = contexts
         self._ctx_cache: dict[str, list[tuple[int, int]]] = {}
         self._present = literals.present(n.text)
-        # The folded view differs from the text only around a few tokens, so it is
-        # searched only in windows around them.
-        self._folded = [(lo, hi, literals.present(n.folded[lo:hi]))
-                        for lo, hi in _changed_windows(n.text, n.folded)]
+        # Views that reveal obfuscated words. Leetspeak folded ('m0r0ns') has the text's
+        # length and differs only around a few tokens, so it is searched in windows around
+        # them. Letters spaced apart joined up ('s h u t  u p') is rarer and shorter; it
+        # carries an index back to the text.
+        leet = ([m.start() for m in _LEET.finditer(n.text) if n.folded[m.start()] != m.group()]
+                if n.folded != n.text else [])
+        self._folded = [(lo, hi, literals.present(n.folded[lo:hi])) for lo, hi in _windows(leet, len(n.text))]
+        despaced = _despace(n.folded)
+        self._despaced: list[tuple[str, list[int], int, int, frozenset[str]]] = []
+        if despaced is not None:
+            view, index, joined = despaced
+            self._despaced = [(view, index, lo, hi, literals.present(view[lo:hi]))
+                              for lo, hi in _windows(joined, len(view))]
 
     def spans(self, patterns: PatternSet) -> list[tuple[int, int]]:
-        """Matches in the normalised text, plus those that only the leetspeak fold reveals."""
+        """Matches in the normalised text, plus those that only an alternate view reveals."""
         found = patterns.spans(self.norm.text, self._present)
+
+        def add(s: int, e: int) -> None:
+            if not any(a < e and s < b for a, b in found):
+                found.append((s, e))
+
         for lo, hi, present in self._folded:
             for s, e in patterns.spans(self.norm.folded, present, lo, hi):
-                if not any(a < e and s < b for a, b in found):
-                    found.append((s, e))
+                add(s, e)
+        for view, index, lo, hi, present in self._despaced:
+            for s, e in patterns.spans(view, present, lo, hi):
+                add(index[s], index[e - 1] + 1)
         return found
 
     def context(self, name: str) -> list[tuple[int, int]]:
@@ -103,21 +119,56 @@ class _Draft:
         return any(s < hi and e > lo for s, e in hits)
 
 
+_FOLD_WINDOW = 100  # chars of context a pattern may need around a changed token
 _LEET = re.compile(r"[0134579@$]")
-_FOLD_WINDOW = 100  # chars of context a pattern may need around a folded token
+# Three or more single letters separated by single spaces: 'k e s t r e l'. A shorter
+# run counts only as the next word of one ('s h u t  u p').
+_SPACED = re.compile(r"(?<![\w'’])(?:[^\W\d_] ){2,}[^\W\d_](?![\w'’])")
+_SPACED_NEXT = re.compile(r"(?:[^\W\d_] )+[^\W\d_](?![\w'’])")
 
 
-def _changed_windows(text: str, folded: str) -> list[tuple[int, int]]:
-    if text is folded or text == folded:
-        return []
+def _despace(view: str) -> tuple[str, list[int], list[int]] | None:
+    """Join letters written apart ('s h u t  u p' → 'shut up'), or None when there are none.
+
+    Returns the joined view, for each of its characters its offset in `view`, and
+    where in the joined view the joined words are.
+    """
+    first = _SPACED.search(view)
+    if first is None:
+        return None
+    parts: list[str] = []
+    index: list[int] = []
+    joined: list[int] = []
+    i = 0
+    m: re.Match[str] | None = first
+    while m is not None:
+        parts.append(view[i:m.start()])
+        index.extend(range(i, m.start()))
+        joined.append(len(index))
+        parts.append(view[m.start():m.end():2])    # letter, space, letter, …
+        index.extend(range(m.start(), m.end(), 2))
+        i = m.end()
+        gap = len(view) - i - len(view[i:].lstrip(" "))
+        follow = _SPACED_NEXT.match(view, i + gap) if gap > 1 else None
+        if follow is not None:                      # the next word, two spaces on
+            parts.append(" ")
+            index.append(i)
+            i += gap
+            m = follow
+        else:
+            m = _SPACED.search(view, i)
+    parts.append(view[i:])
+    index.extend(range(i, len(view)))
+    return "".join(parts), index, joined
+
+
+def _windows(positions: list[int], length: int) -> list[tuple[int, int]]:
+    """Merged windows of context around the positions where a view differs from the text."""
     windows: list[tuple[int, int]] = []
-    for m in _LEET.finditer(text):
-        i = m.start()
-        if folded[i] == text[i]:
-            continue
-        lo, hi = max(0, i - _FOLD_WINDOW), min(len(text), i + _FOLD_WINDOW)
+    for i in positions:
+        lo, hi = max(0, i - _FOLD_WINDOW), min(length, i + _FOLD_WINDOW)
         if windows and lo <= windows[-1][1]:
-            windows[-1] = (windows[-1][0], hi)
+            windows[-1] = (windows[-1][0], max(hi, windows[-1][1]))
         else:
             windows.append((lo, hi))
     return windows

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-# Each module registers its commands on the shared Typer app when imported.
-from bot.cli import ask, chat, check, policies, workflow  # noqa: F401
+import importlib
+
 from bot.cli.app import app
+
+# Each module registers its commands on the shared Typer app when imported; this
+# order is the order `steward --help` lists them in.
+for _module in ("check", "ask", "chat", "policies", "workflow"):
+    importlib.import_module(f"bot.cli.{_module}")
 
 
 def main() -> None:
