@@ -124,9 +124,10 @@ def test_eval_drafts_meets_the_issue_bars_on_the_dev_set() -> None:
     assert set(scores["per_category"]) >= {"confidential", "privacy", "security", "claims"}
 
 
-def test_eval_drafts_meets_the_bars_on_our_own_hard_cases() -> None:
-    out = steward("eval", "drafts", str(FIXTURES / "drafts-steward.jsonl"), "--min-accuracy", "0.90",
-                  "--min-block-recall", "0.95", "--max-allow-blocked", "0.03")
+@pytest.mark.parametrize("labelled", ["drafts-steward.jsonl", "holdout/drafts.jsonl"])
+def test_eval_drafts_meets_the_bars_on_our_own_and_the_hold_out_sets(labelled: str) -> None:
+    out = steward("eval", "drafts", str(FIXTURES / labelled), "--min-accuracy", "0.90",
+                  "--min-block-recall", "0.95", "--max-allow-blocked", "0.03", "--misses")
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr
 
 
