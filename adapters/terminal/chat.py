@@ -13,6 +13,7 @@ from bot.replies import Reply
 from bot.steward import Steward
 from bot.text_render import render_text
 from bot.workflow.messages import Outcome
+from bot.workflow.service import WorkflowService
 
 HELP = """\
 Type a draft post to check it, or a question about the policy to get an answer.
@@ -47,8 +48,10 @@ class TerminalChat:
             self.commands.update({
                 "/submit": self._submit, "/pending": self._pending, "/mine": self._mine,
                 "/approve": self._decide("approve"), "/reject": self._decide("reject"),
-                "/changes": self._decide("changes"), "/unvote": self._unvote,
-                "/comment": self._comment, "/withdraw": self._withdraw, "/dispute": self._dispute,
+                "/changes": self._decide("changes"),
+                "/unvote": self._on_submission("/unvote", lambda sid, _: self._workflow.withdraw_vote(sid, self.person)),
+                "/withdraw": self._on_submission("/withdraw", lambda sid, _: self._workflow.withdraw(sid, self.person)),
+                "/comment": self._comment, "/dispute": self._dispute,
                 "/as": self._as,
             })
 
@@ -113,50 +116,43 @@ class TerminalChat:
         return self._shown(await self.steward.pending(self.person))
 
     async def _mine(self, _: str) -> list[Reply]:
-        assert self.steward.workflow is not None
-        return self._shown(await self.steward.workflow.mine(self.person))
+        return self._shown(await self._workflow.mine(self.person))
 
     def _decide(self, value: str) -> Command:
-        async def decide(args: str) -> list[Reply]:
-            sid, note = self._id_and_rest(args)
-            if sid is None:
-                return self._usage_id(f"/{'changes' if value == 'changes' else value}")
-            return self._shown(await self.steward.vote(self.person, sid, value, note=note))
-        return decide
+        return self._on_submission(f"/{value}", lambda sid, note: self.steward.vote(self.person, sid, value,
+                                                                                    note=note))
 
-    async def _unvote(self, args: str) -> list[Reply]:
-        sid, _ = self._id_and_rest(args)
-        if sid is None:
-            return self._usage_id("/unvote")
-        assert self.steward.workflow is not None
-        return self._shown(await self.steward.workflow.withdraw_vote(sid, self.person))
+    def _on_submission(self, command: str, call: Callable[[int, str], Awaitable[Outcome]]) -> Command:
+        """A command taking a submission number (and optional text): '/approve 12 looks good'."""
+        async def run(args: str) -> list[Reply]:
+            sid, rest = self._id_and_rest(args)
+            if sid is None:
+                return self._usage_id(command)
+            return self._shown(await call(sid, rest))
+        return run
+
+    @property
+    def _workflow(self) -> WorkflowService:
+        assert self.steward.workflow is not None  # workflow commands exist only with a database
+        return self.steward.workflow
 
     async def _comment(self, args: str) -> list[Reply]:
         sid, text = self._id_and_rest(args)
         if sid is None or not text:
             return [self.steward.usage("Use /comment ID TEXT.")]
-        assert self.steward.workflow is not None
-        return self._shown(await self.steward.workflow.comment(sid, self.person, text))
-
-    async def _withdraw(self, args: str) -> list[Reply]:
-        sid, _ = self._id_and_rest(args)
-        if sid is None:
-            return self._usage_id("/withdraw")
-        assert self.steward.workflow is not None
-        return self._shown(await self.steward.workflow.withdraw(sid, self.person))
+        return self._shown(await self._workflow.comment(sid, self.person, text))
 
     async def _dispute(self, args: str) -> list[Reply]:
         rule, _, reason = args.partition(" ")
         if not rule or not reason.strip():
             return [self.steward.usage("Use /dispute RULE REASON, e.g. /dispute claims.superlative it's a quote")]
-        assert self.steward.workflow is not None
         finding = None
         if self.last_draft:
             result = self.steward.check(self.last_draft)
             finding = next((f for f in result.findings if f.rule == rule), None)
         phrase = self.last_draft[finding.span[0]:finding.span[1]] if finding and self.last_draft else ""
         category = finding.category if finding else rule.split(".")[0]
-        return self._shown(await self.steward.workflow.dispute(
+        return self._shown(await self._workflow.dispute(
             self.person, rule, reason.strip(), category=category, phrase=phrase,
             corpus_version=self.steward.corpus.version))
 
