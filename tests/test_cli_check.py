@@ -134,3 +134,19 @@ def test_eval_drafts_meets_the_bars_on_our_own_and_the_hold_out_sets(labelled: s
 def test_eval_gate_fails_with_exit_3_when_a_bar_is_missed() -> None:
     out = steward("eval", "drafts", str(FIXTURES / "drafts-steward.jsonl"), "--min-accuracy", "1.01")
     assert out.returncode == 3 and "quality gate missed" in out.stderr
+
+
+def test_a_large_batch_runs_in_parallel_and_keeps_input_order(tmp_path: Path) -> None:
+    from bot.cli.batch import PARALLEL_FROM
+
+    texts = ["hello world", "Atlas is the #1 platform #employee", "mail jane.doe@gmail.com", "{broken"]
+    n = PARALLEL_FROM + 100
+    batch = tmp_path / "big.jsonl"
+    batch.write_text("".join(
+        (json.dumps({"id": i, "text": texts[i % 4]}) if i % 4 != 3 else texts[3]) + "\n" for i in range(n)))
+    out = steward("check", "--batch", str(batch), "--jobs", "2")
+    lines = [json.loads(x) for x in out.stdout.splitlines()]
+    assert [x["line"] for x in lines] == list(range(1, n + 1))
+    assert [x.get("verdict") for x in lines[:4]] == ["allow", "review", "block", None]
+    assert all(x.get("id") == i for i, x in enumerate(lines) if i % 4 != 3)
+    assert out.returncode == 64 and f"{n // 4} line(s)" in out.stderr

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from bot.checker.detectors import DETECTORS, Hit
 from bot.checker.normalize import Normalized, normalize
 from bot.checker.patterns import compile_any, compile_each, terms_regex
-from bot.checker.prefilter import LiteralIndex, PatternSet
+from bot.checker.prefilter import LiteralIndex, PatternSet, Scan
 from bot.checker.result import CheckResult, Finding, PolicyRef, Suppression, strictest
 from bot.policy.models import DISCLOSURE, PUBLIC_SOURCE, SEVERITY_RANK, ContextGroup, Corpus, Lexicon, Rule
 
@@ -74,19 +74,19 @@ class _Draft:
         self.norm = n = normalize(text)
         self._contexts = contexts
         self._ctx_cache: dict[str, list[tuple[int, int]]] = {}
-        self._present = literals.present(n.text)
+        self._present = literals.scan(n.text)
         # Views that reveal obfuscated words. Leetspeak folded ('m0r0ns') has the text's
         # length and differs only around a few tokens, so it is searched in windows around
         # them. Letters spaced apart joined up ('s h u t  u p') is rarer and shorter; it
         # carries an index back to the text.
         leet = ([m.start() for m in _LEET.finditer(n.text) if n.folded[m.start()] != m.group()]
                 if n.folded != n.text else [])
-        self._folded = [(lo, hi, literals.present(n.folded[lo:hi])) for lo, hi in _windows(leet, len(n.text))]
+        self._folded = [(lo, hi, literals.scan(n.folded[lo:hi])) for lo, hi in _windows(leet, len(n.text))]
         despaced = _despace(n.folded)
-        self._despaced: list[tuple[str, list[int], int, int, frozenset[str]]] = []
+        self._despaced: list[tuple[str, list[int], int, int, Scan]] = []
         if despaced is not None:
             view, index, joined = despaced
-            self._despaced = [(view, index, lo, hi, literals.present(view[lo:hi]))
+            self._despaced = [(view, index, lo, hi, literals.scan(view[lo:hi]))
                               for lo, hi in _windows(joined, len(view))]
 
     def spans(self, patterns: PatternSet) -> list[tuple[int, int]]:

@@ -9,6 +9,7 @@ Most rules have no reason to fire on most drafts, so most regexes never run.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable
 from re import _constants as sre_c  # type: ignore[attr-defined]
@@ -18,6 +19,7 @@ from typing import Any
 import ahocorasick
 
 MIN_LITERAL = 2  # a single character filters nothing
+MAX_REACH = 400  # patterns that can match longer than this are searched in the whole text
 
 
 def _better(a: frozenset[str] | None, b: frozenset[str] | None) -> frozenset[str] | None:
@@ -72,6 +74,30 @@ def required_literals(regex: re.Pattern[str]) -> frozenset[str] | None:
     return found
 
 
+def _reach(regex: re.Pattern[str]) -> int | None:
+    """How far from one of its literals a match (and its lookaheads) can extend, if bounded."""
+    try:
+        tree = sre_parse.parse(regex.pattern, regex.flags)
+    except Exception:
+        return None
+    ahead = 0
+    stack = [tree]
+    while stack:
+        for op, av in stack.pop():
+            if op in (sre_c.ASSERT, sre_c.ASSERT_NOT):
+                if av[0] == 1:   # lookahead: it reads past the match's end
+                    ahead = max(ahead, av[1].getwidth()[1])
+                stack.append(av[1])
+            elif op is sre_c.SUBPATTERN:
+                stack.append(av[-1])
+            elif op is sre_c.BRANCH:
+                stack.extend(av[1])
+            elif op in (sre_c.MAX_REPEAT, sre_c.MIN_REPEAT):
+                stack.append(av[2])
+    width = tree.getwidth()[1] + ahead
+    return width if width <= MAX_REACH else None
+
+
 def _is_word(c: str) -> bool:
     return c.isalnum() or c == "_"
 
@@ -99,52 +125,105 @@ def _strip_leading_boundary(regex: re.Pattern[str]) -> tuple[re.Pattern[str], bo
         return regex, False
 
 
+_pattern_ids = itertools.count()
+
+Guarded = tuple[frozenset[str], re.Pattern[str], bool, int | None]
+
+
+class Scan:
+    """What one pass found in a stretch of text: literal → end offsets, and the patterns it wakes."""
+
+    __slots__ = ("found", "candidates")
+
+    def __init__(self, found: dict[str, list[int]], candidates: frozenset[int]) -> None:
+        self.found = found
+        self.candidates = candidates
+
+
 class LiteralIndex:
     """All literals of all pattern sets of one corpus, found in a draft in one pass."""
 
     def __init__(self, sets: Iterable[PatternSet]) -> None:
         self._automaton = ahocorasick.Automaton()
+        patterns_of: dict[str, set[int]] = {}
         for ps in sets:
-            for lits, _, _ in ps.patterns:
-                for lit in lits or ():
-                    self._automaton.add_word(lit, lit)
-        self._empty = len(self._automaton) == 0
-        if not self._empty:
+            for pid, (lits, _, _, _) in ps.guarded.items():
+                for lit in lits:
+                    patterns_of.setdefault(lit, set()).add(pid)
+        for lit in patterns_of:
+            self._automaton.add_word(lit, lit)
+        self._patterns_of = {lit: frozenset(ids) for lit, ids in patterns_of.items()}
+        if patterns_of:
             self._automaton.make_automaton()
 
-    def present(self, text: str) -> frozenset[str]:
-        if self._empty or not text:
-            return frozenset()
-        return frozenset(lit for _, lit in self._automaton.iter(text))
+    def scan(self, text: str) -> Scan:
+        found: dict[str, list[int]] = {}
+        if self._patterns_of and text:
+            for end, lit in self._automaton.iter(text):
+                found.setdefault(lit, []).append(end)
+        return Scan(found, frozenset().union(*(self._patterns_of[lit] for lit in found)))
 
 
 class PatternSet:
-    """Several patterns, each run only when one of its literals occurs in the text.
+    """Several patterns, each run only where one of its literals occurs in the text.
 
     Patterns are kept apart rather than joined into one alternation: each can then
-    be skipped on its own, and each keeps the fast start-of-match scan that `re`
+    be skipped on its own, each of bounded width is searched only in windows around
+    its literals' occurrences, and each keeps the fast start-of-match scan that `re`
     loses on a leading `\\b` (checked on the match instead).
     """
 
-    __slots__ = ("patterns",)
+    __slots__ = ("guarded", "_guarded_ids", "unguarded")
 
     def __init__(self, regexes: list[re.Pattern[str]]) -> None:
-        self.patterns: list[tuple[frozenset[str] | None, re.Pattern[str], bool]] = [
-            (required_literals(rx), *_strip_leading_boundary(rx)) for rx in regexes]
+        self.guarded: dict[int, Guarded] = {}            # run only when a literal is present
+        self.unguarded: list[tuple[re.Pattern[str], bool]] = []
+        for rx in regexes:
+            lits = required_literals(rx)
+            stripped, boundary = _strip_leading_boundary(rx)
+            if lits is None:
+                self.unguarded.append((stripped, boundary))
+            else:
+                self.guarded[next(_pattern_ids)] = (lits, stripped, boundary, _reach(rx))
+        self._guarded_ids = frozenset(self.guarded)
 
-    def spans(self, text: str, present: frozenset[str], lo: int = 0,
-              hi: int | None = None) -> list[tuple[int, int]]:
-        """Matches in text[lo:hi]; `present` holds the literals found there (LiteralIndex)."""
+    def spans(self, text: str, scan: Scan, lo: int = 0, hi: int | None = None) -> list[tuple[int, int]]:
+        """Matches in text[lo:hi]; `scan` is LiteralIndex.scan of that same stretch of text."""
         hi = len(text) if hi is None else hi
-        found: list[tuple[int, int]] = []
-        for lits, rx, boundary in self.patterns:
-            if lits is not None and lits.isdisjoint(present):
+        out: list[tuple[int, int]] = []
+        for rx, boundary in self.unguarded:
+            _collect(rx, boundary, text, lo, hi, out)
+        for pid in sorted(self._guarded_ids & scan.candidates):
+            lits, rx, boundary, reach = self.guarded[pid]
+            if reach is None:
+                _collect(rx, boundary, text, lo, hi, out)
                 continue
-            for m in rx.finditer(text, lo, hi):
-                start = m.start()
-                if boundary and start < m.end():
-                    before = start > 0 and _is_word(text[start - 1])
-                    if before == _is_word(text[start]):
-                        continue  # no word boundary where the match starts
-                found.append(m.span())
-        return found
+            found = scan.found
+            occurrences = ((lit, end + lo) for lit in lits if lit in found for end in found[lit])
+            for w_lo, w_hi in _around(occurrences, reach, lo, hi):
+                _collect(rx, boundary, text, w_lo, w_hi, out)
+        return out
+
+
+def _collect(rx: re.Pattern[str], boundary: bool, text: str, lo: int, hi: int,
+             out: list[tuple[int, int]]) -> None:
+    for m in rx.finditer(text, lo, hi):
+        start = m.start()
+        if boundary and start < m.end():
+            before = start > 0 and _is_word(text[start - 1])
+            if before == _is_word(text[start]):
+                continue  # no word boundary where the match starts
+        out.append(m.span())
+
+
+def _around(occurrences: Iterable[tuple[str, int]], reach: int, lo: int, hi: int) -> list[tuple[int, int]]:
+    """Merged windows holding every match that could contain one of these occurrences."""
+    spans = sorted((max(lo, end + 1 - reach), min(hi, end + 1 - len(lit) + reach))
+                   for lit, end in occurrences)
+    merged: list[tuple[int, int]] = []
+    for a, b in spans:
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+        else:
+            merged.append((a, b))
+    return merged

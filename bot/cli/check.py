@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -13,13 +12,13 @@ from bot.checker.engine import Checker
 from bot.checker.evaluation import DraftScores, EvalFileError, read_labelled, score_drafts
 from bot.checker.reply import check_reply
 from bot.cli.app import EXIT_THRESHOLD, EXIT_USAGE, app, eval_app
-from bot.cli.common import InputError, corpus_or_exit, fail, read_input, validate_draft
+from bot.cli.batch import VERDICT_EXIT, default_jobs, read_lines, run_batch
+from bot.cli.common import InputError, corpus_or_exit, fail, read_input
 from bot.cli.workflow import directory_or_exit
 from bot.settings import CoreSettings
 from bot.steward import Steward
 from bot.text_render import render_text
 
-VERDICT_EXIT = {"allow": 0, "review": 1, "block": 2}
 CorpusOpt = Annotated[Path | None, typer.Option("--corpus", help="Corpus folder (default: $POLICY_DIR, else the bundled policies/).")]
 
 
@@ -31,6 +30,7 @@ def check(
     as_json: Annotated[bool, typer.Option("--json", help="Print the taxonomy's JSON contract.")] = False,
     corpus: CorpusOpt = None,
     person: Annotated[str | None, typer.Option("--as", help="Your e-mail: routes review by your department.")] = None,
+    jobs: Annotated[int, typer.Option("--jobs", min=0, help="--batch worker processes (0: one per CPU).")] = 0,
 ) -> None:
     """Check a draft post. Exit code: 0 allow, 1 review, 2 block, 64 usage, 65 corpus error."""
     settings = CoreSettings()
@@ -38,7 +38,7 @@ def check(
     if batch is not None:
         if text is not None or file is not None:
             fail("--batch takes its drafts from the file; drop TEXT and --file")
-        raise typer.Exit(_check_batch(Checker(loaded), batch, settings.max_draft_chars))
+        raise typer.Exit(_check_batch(Checker(loaded), batch, settings.max_draft_chars, jobs))
     try:
         draft = read_input(text, file, settings.max_draft_chars)
     except InputError as exc:
@@ -54,36 +54,13 @@ def check(
     raise typer.Exit(VERDICT_EXIT[result.verdict])
 
 
-def _check_batch(checker: Checker, path: Path, max_chars: int) -> int:
+def _check_batch(checker: Checker, path: Path, max_chars: int, jobs: int) -> int:
     """One JSON result per input line, in order. A bad line yields an error object, not a stop."""
     try:
-        handle = path.open("rb")
+        lines = read_lines(path)
     except OSError as exc:
         fail(f"cannot read {path}: {exc.strerror}")
-    worst, bad = 0, 0
-    out = sys.stdout
-    with handle:
-        for n, raw in enumerate(handle, 1):
-            if not raw.strip():
-                continue
-            record: dict[str, Any]
-            row: Any = None
-            try:
-                row = json.loads(raw)
-                if not isinstance(row, dict) or not isinstance(row.get("text"), str):
-                    raise InputError("each line must be a JSON object with a string 'text' field")
-                draft = validate_draft(row["text"], max_chars, f"line {n}")
-                result = checker.check(draft)
-                record = result.to_json()
-                worst = max(worst, VERDICT_EXIT[result.verdict])
-            except (InputError, ValueError) as exc:
-                bad += 1
-                msg = str(exc) if isinstance(exc, InputError) else f"line {n} is not JSON ({exc})"
-                record = {"error": msg}
-            if isinstance(row, dict) and "id" in row:
-                record = {"id": row["id"], **record}
-            record["line"] = n
-            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    worst, bad = run_batch(checker, lines, max_chars, jobs or default_jobs())
     if bad:
         typer.echo(f"steward: {bad} line(s) of {path} could not be checked (see 'error' in the output)", err=True)
         return EXIT_USAGE
