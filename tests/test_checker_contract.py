@@ -59,6 +59,8 @@ def test_clean_draft_is_allowed_with_no_findings(checker: Checker) -> None:
     ("@jlee you absolute \u0456d\u0456ot", "\u0456d\u0456ot"),              # Cyrillic homoglyphs
     ("@contoso_support you are m0r0ns", "m0r0ns"),                          # leetspeak
     ("Demo of ＰＲＯＪＥＣＴ ＫＥＳＴＲＥＬ went great", "ＫＥＳＴＲＥＬ"),       # full-width (NFKC)
+    ("Late nights with the K e s t r e l crew", "K e s t r e l"),          # letters spaced apart
+    ("s h u t  u p @dev, you f u c k i n g clown", "f u c k i n g"),       # words spaced apart
 ])
 def test_obfuscated_text_is_caught_and_spans_point_into_the_original(checker: Checker, text: str, needle: str) -> None:
     result = checker.check(text)
@@ -132,3 +134,8 @@ def test_lexicon_is_data_a_company_edits(tmp_path) -> None:
     lexicon.write_text(lexicon.read_text().replace("code_names: [", "code_names: [Project Bluebird, "))
     checker = Checker(load_corpus(corpus_dir))
     assert checker.check("Project Bluebird is looking great").verdict == "block"
+
+
+def test_a_finding_nested_in_another_of_its_category_is_reported_once(checker: Checker) -> None:
+    result = checker.check("Project Kestrel demo went great")
+    assert [(f.category, f.span) for f in result.findings] == [("confidential", (0, 15))]

@@ -16,7 +16,8 @@ FRAGMENTS = st.sampled_from([
     "Project Kestrel", "Kes\u200btrel", "\u0456d\u0456ot", "@bob", "#employee", " you ", "Atlas", "#1",
     "jane dot doe at gmail dot com", "(206) 555-0148", "4716 5653 2228 2962", "ghp_", "xoxb-", "AKIA",
     "layoffs", "earnings", "https://investors.northwindlabs.com/q3", "\u202e", "\ufeff", "ＡＢＣ", "ß", "İ",
-    "ﬁ", "\U0001F600", "m0r0n", "$NWND", "\n", "\t", "...", "-", "•",
+    "ﬁ", "\U0001F600", "m0r0n", "$NWND", "\n", "\t", "...", "-", "•", "k e s t r e l", "s h u t  u p",
+    " a b ", "f u c k i n g", "it's a",
 ])
 DRAFTS = st.lists(st.one_of(FRAGMENTS, st.text(max_size=20)), max_size=30).map("".join)
 

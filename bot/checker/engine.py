@@ -174,6 +174,16 @@ def _windows(positions: list[int], length: int) -> list[tuple[int, int]]:
     return windows
 
 
+def _drop_nested(findings: list[Finding]) -> list[Finding]:
+    """Drop a finding inside another of the same category ('Kestrel' within 'Project Kestrel')."""
+    kept: list[Finding] = []
+    for f in sorted(findings, key=lambda f: (-SEVERITY_RANK[f.severity], f.span[0] - f.span[1])):
+        if not any(k.category == f.category and k.span[0] <= f.span[0] and f.span[1] <= k.span[1]
+                   for k in kept):
+            kept.append(f)
+    return kept
+
+
 class Checker:
     """Compiled rules of one corpus. Thread-safe: `check` keeps its state per call."""
 
@@ -192,6 +202,7 @@ class Checker:
         if suppressions:
             findings = [f for f in findings
                         if not any(s.silences(f, text[f.span[0]:f.span[1]]) for s in suppressions)]
+        findings = _drop_nested(findings)
         findings.sort(key=lambda f: (-SEVERITY_RANK[f.severity], f.span[0]))
         return CheckResult(
             verdict=strictest([f.severity for f in findings]),
