@@ -1,5 +1,7 @@
 """Normalisation for `ask`: words, the light stemmer, typo correction, chat vocabulary."""
 
+from collections import Counter
+
 import pytest
 
 from bot.answerer.query import QueryAnalyzer
@@ -79,3 +81,18 @@ def test_typos_are_corrected_and_reported() -> None:
 
 def test_inflected_forms_are_not_corrected() -> None:
     assert analyzer().analyze("posting photos").corrections == {}
+
+
+def test_platforms_rank_little_and_workplace_admin_is_flagged() -> None:
+    vocab = Vocabulary(synonyms={"insta": ("instagram",)}, channels=("insta", "reel"),
+                       out_of_scope=("pto", "meeting room", "not working"))
+    query = QueryAnalyzer(Counter(["instagram", "music", "meeting", "room", "work"]), vocab).analyze(
+        "can i use music in an insta reel")
+    weights = query.weighted_terms()
+    assert weights["music"] == 1.0 and weights["insta"] < 0.5 and weights["reel"] < 0.5
+    assert [c.word for c in query.content] == ["music"] and query.mentions_channel
+    analyzer = QueryAnalyzer(Counter(["meeting", "room", "work"]), vocab)
+    assert analyzer.analyze("how do i book a meeting room").off_topic == ("meet room",)
+    assert analyzer.analyze("how much pto is left").off_topic == ("pto",)
+    # A phrase that shrinks to one word once stopwords go ("not working") is not a cue for "work".
+    assert analyzer.analyze("is working here ok").off_topic == ()

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict
 from bot.policy import Corpus, CorpusError, Problem, load_corpus
 from bot.policy.markdown import slugify
 from bot.policy.yamlfile import load_yaml_model, load_yaml_source
+from tests.support import DEFAULT_SECTIONS
 
 FIXTURES = Path(__file__).parent / "fixtures" / "corpora"
 SHARED = Path("/work/shared/corpora")
@@ -334,16 +335,6 @@ def test_gitlab_heading_with_a_hashtag_keeps_it_in_the_title() -> None:
     assert corpus.documents["team-member-social-media-policy"].title == "Team Member Social Media Policy"
 
 
-DEFAULT_SECTIONS = {
-    "purpose-and-scope": "general", "everyday-guidelines": "general", "correcting-mistakes": "general",
-    "your-voice-at-work": "general", "confidential-information": "confidential",
-    "financial-information": "financial", "personal-data": "privacy", "security-and-safety": "security",
-    "disclosing-your-employment": "disclosure", "contests-and-giveaways": "disclosure",
-    "product-claims": "claims", "competitor-comparisons": "claims", "legal-and-incidents": "legal",
-    "respectful-conduct": "conduct", "political-activity": "political", "third-party-content": "ip",
-    "speaking-for-northwind": "representation", "media-enquiries": "representation",
-    "customer-complaints": "representation", "getting-approval": "general",
-}
 
 
 def test_default_corpus_loads_with_its_sections() -> None:

@@ -14,7 +14,7 @@ from bot.answerer.extract import best_passages, render
 from bot.answerer.index import SectionIndex, _stem
 from bot.answerer.intent import looks_foreign, looks_like_draft
 from bot.answerer.query import Query, QueryAnalyzer, stopwords_of
-from bot.answerer.text import words
+from bot.answerer.text import terms, words
 from bot.policy.models import Corpus, Section, Vocabulary
 
 MAX_CHARS = 2000          # a question is read up to here; the rest cannot change the answer much
@@ -25,11 +25,16 @@ NAME_WEIGHT = 0.25        # unknown capitalised words (names) count this much ag
 CORRECTED_CREDIT = 0.4    # a concept matched only after a typo correction counts for less
 DOMAIN_SHARE = 0.4        # a term in this share of sections is what the corpus is about ("post")
 # Confidence = how much of the question the best section covers, how much of it the corpus
-# knows at all (out-of-scope questions bring words the policy never uses), and whether
-# it mentions what the corpus is about.
-SECTION_WEIGHT = 0.45
-CORPUS_WEIGHT = 0.35
+# knows at all (out-of-scope questions bring words the policy never uses), whether it
+# mentions what the corpus is about (posting, a platform), and whether it names the
+# section's own subject (its heading or category, often through the chat vocabulary).
+SECTION_WEIGHT = 0.4
+CORPUS_WEIGHT = 0.3
 DOMAIN_WEIGHT = 0.2
+HEADING_WEIGHT = 0.1
+# A question with a neighbouring workplace topic ("pto", "meeting room") and no sign of
+# posting anywhere is about that topic, whatever words it shares with the policy.
+OFF_TOPIC_FACTOR = 0.6
 FOREIGN_MARGIN = 0.3      # extra confidence needed for a question that reads as another language
 GENERAL_PRIOR = 0.85      # specific guidance beats general guidance that merely mentions the topic
 
@@ -54,6 +59,22 @@ def bundled_vocabulary() -> Vocabulary:
         return Vocabulary()
 
 
+def _with_bundled(vocabulary: Vocabulary) -> Vocabulary:
+    """The corpus's vocabulary, completed from the bundled one where it says nothing.
+
+    A corpus without synonyms still understands everyday chat words; one without channel
+    or out-of-scope lists still knows "tiktok" is a platform and "pto" is not policy.
+    """
+    if vocabulary.synonyms and vocabulary.channels and vocabulary.out_of_scope:
+        return vocabulary
+    bundled = bundled_vocabulary()
+    own = bool(vocabulary.synonyms)   # a corpus with its own synonyms chose its own stopwords too
+    stopwords = vocabulary.stopwords if own else (*bundled.stopwords, *vocabulary.stopwords)
+    return Vocabulary(synonyms=vocabulary.synonyms or bundled.synonyms, stopwords=stopwords,
+                      channels=vocabulary.channels or bundled.channels,
+                      out_of_scope=vocabulary.out_of_scope or bundled.out_of_scope)
+
+
 class Answerer:
     """Built once per corpus (the index), then `ask` as often as needed."""
 
@@ -72,11 +93,7 @@ class Answerer:
 
     def _setup(self, sections: list[Section], vocabulary: Vocabulary, version: str, links_base: str,
                threshold: float, on_gap: Callable[[Answer], None] | None) -> None:
-        if not vocabulary.synonyms:
-            # A corpus without its own vocabulary still understands everyday chat words.
-            bundled = bundled_vocabulary()
-            vocabulary = Vocabulary(synonyms=bundled.synonyms,
-                                    stopwords=(*bundled.stopwords, *vocabulary.stopwords))
+        vocabulary = _with_bundled(vocabulary)
         self.version = version
         self.links_base = links_base
         self.threshold = threshold
@@ -85,6 +102,8 @@ class Answerer:
         self.analyzer = QueryAnalyzer(self.index.word_counts, vocabulary)
         df = Counter(t for terms in self.index.term_sets for t in terms)
         self._domain_terms = frozenset(t for t, n in df.items() if n >= DOMAIN_SHARE * len(sections))
+        stopwords = stopwords_of(vocabulary)
+        self._heading_terms = [frozenset(terms(f"{s.title} {s.category}", stopwords)) for s in sections]
         categories = {s.category for s in sections}
         self._prior = np.array([GENERAL_PRIOR if s.category == "general" and len(categories) > 1 else 1.0
                                 for s in sections])
@@ -144,26 +163,39 @@ class Answerer:
         is strong evidence the question is about something else.
         """
         present = self.index.term_sets[section_index]
+        content = query.content
         total = covered = known_anywhere = 0.0
-        for concept in query.concepts:
+        for concept in content:
             own = [self.index.idf(t) for t, w in concept.terms.items() if w == 1.0]
             known = [x for x in own if x is not None]
+            if not own:
+                # Only vocabulary expansions ("down" -> outage): weighs like what it maps to.
+                own = [self.index.idf(t) for t in concept.terms]
+                known = [x for x in own if x is not None]
             weight = max(known) if known else self.index.unknown_idf
             if not known and concept.proper:
                 weight *= NAME_WEIGHT  # a person or place the policy cannot be expected to name
             weight = max(weight, 0.05 * self.index.unknown_idf)
             total += weight
             credit = CORRECTED_CREDIT if concept.corrected else 1.0
-            if known:
+            # A word the policy never uses is still understood when the vocabulary maps it
+            # to one it does ("rude" -> polite).
+            if known or any(self.index.idf(t) is not None for t in concept.terms):
                 known_anywhere += weight * credit
             if any(t in present for t in concept.terms):
                 # A guessed spelling is weaker evidence than the word as typed.
                 covered += weight * (CORRECTED_CREDIT if concept.corrected else 1.0)
         if not total:
             return 0.0
-        on_topic = any(t in self._domain_terms for c in query.concepts if not c.corrected for t in c.terms)
-        return (SECTION_WEIGHT * covered / total + CORPUS_WEIGHT * known_anywhere / total
-                + DOMAIN_WEIGHT * on_topic)
+        typed = [c for c in content if not c.corrected]
+        on_topic = query.mentions_channel or any(t in self._domain_terms for c in typed for t in c.terms)
+        heading = self._heading_terms[section_index]
+        titled = any(t in heading for c in typed for t in c.terms)
+        score = (SECTION_WEIGHT * covered / total + CORPUS_WEIGHT * known_anywhere / total
+                 + DOMAIN_WEIGHT * on_topic + HEADING_WEIGHT * titled)
+        if query.off_topic and not query.mentions_channel:
+            score *= OFF_TOPIC_FACTOR
+        return min(score, 1.0)
 
     # -- composing ------------------------------------------------------------------------------
 

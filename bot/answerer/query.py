@@ -18,6 +18,7 @@ from bot.answerer.text import ENGLISH_STOPWORDS, fold, stem, terms, words
 from bot.policy.models import Vocabulary
 
 EXPANSION_WEIGHT = 0.6     # a mapped policy word counts less than the word the user typed
+CHANNEL_WEIGHT = 0.25      # "on insta", "in a reel" says where, not what: it ranks little
 MAX_PHRASE = 3             # longest vocabulary key, in words
 MAX_WORDS = 200            # a question longer than this is read up to here
 
@@ -28,6 +29,7 @@ class Concept:
     terms: dict[str, float] = field(default_factory=dict)  # stem -> weight
     corrected: bool = False                               # reached through a typo correction
     proper: bool = False                                  # typed as a name ("Taylor Swift", "Berlin")
+    channel: bool = False                                 # a platform or format ("tiktok", "reel")
 
     def add(self, term: str, weight: float) -> None:
         if weight > self.terms.get(term, 0.0):
@@ -39,12 +41,24 @@ class Query:
     text: str
     concepts: list[Concept]
     corrections: dict[str, str] = field(default_factory=dict)
+    off_topic: tuple[str, ...] = ()   # out-of-scope cues the question contains ("pto", "meeting room")
+
+    @property
+    def content(self) -> list[Concept]:
+        """What the question is about: its concepts minus platforms and formats, unless that is all."""
+        return [c for c in self.concepts if not c.channel] or self.concepts
+
+    @property
+    def mentions_channel(self) -> bool:
+        return any(c.channel for c in self.concepts)
 
     def weighted_terms(self) -> dict[str, float]:
         out: dict[str, float] = {}
+        topical = any(not c.channel for c in self.concepts)
         for concept in self.concepts:
+            factor = CHANNEL_WEIGHT if concept.channel and topical else 1.0
             for term, weight in concept.terms.items():
-                out[term] = max(out.get(term, 0.0), weight)
+                out[term] = max(out.get(term, 0.0), weight * factor)
         return out
 
 
@@ -55,6 +69,8 @@ def stopwords_of(vocabulary: Vocabulary) -> frozenset[str]:
 class QueryAnalyzer:
     def __init__(self, corpus_words: Counter[str], vocabulary: Vocabulary) -> None:
         self.stopwords = stopwords_of(vocabulary)
+        # A word the CoE mapped ("down" -> outage) is meant, even if English usually drops it.
+        self._droppable = frozenset(w for e in vocabulary.stopwords for w in words(e))
         stems = {w: stem(w) for w in corpus_words}
         self.known_stems = frozenset(stems.values())
         # Keys are matched on stems so "tweets" finds "tweet" and "photos" finds "photo".
@@ -65,8 +81,15 @@ class QueryAnalyzer:
                 continue
             expanded = [t for target in targets for t in terms(target, self.stopwords)]
             self.synonyms.setdefault(key_stems, []).extend(expanded)
+        self.channels = _phrases(vocabulary.channels, self.stopwords)
+        self.cues = _phrases(vocabulary.out_of_scope, self.stopwords)
+        self._listed = {p for p in self.channels | self.cues if len(p) == 1}
         known: Counter[str] = Counter(corpus_words)
         known.update(w for key in vocabulary.synonyms for w in words(key))
+        # So are the policy words the vocabulary maps to: "reply" is not a typo of "rely".
+        known.update(w for targets in vocabulary.synonyms.values() for t in targets for w in words(t))
+        # Listed chat words are words as typed, not typos of a policy word ("pto" stays "pto").
+        known.update(w for phrase in (*vocabulary.channels, *vocabulary.out_of_scope) for w in words(phrase))
         # Stems too, so "journlist" finds "journalist" when the policy only says "journalists".
         known.update(stems.values())
         self.speller = SpellingCorrector(known)
@@ -77,7 +100,9 @@ class QueryAnalyzer:
         corrections: dict[str, str] = {}
         fixed: list[str] = []
         for word in surface:
-            if word in self.stopwords or stem(word) in self.known_stems or (stem(word),) in self.synonyms:
+            single = (stem(word),)
+            if (word in self.stopwords or single[0] in self.known_stems or single in self.synonyms
+                    or single in self._listed):
                 fixed.append(word)
                 continue
             better = self.speller.correct(word)
@@ -92,13 +117,14 @@ class QueryAnalyzer:
             matched = 0
             for n in range(min(MAX_PHRASE, len(fixed) - i), 0, -1):
                 key = tuple(stems[i:i + n])
-                if key in self.synonyms and (n > 1 or fixed[i] not in self.stopwords):
+                if key in self.synonyms and (n > 1 or fixed[i] not in self._droppable):
                     concept = Concept(" ".join(fixed[i:i + n]))
                     for w, s in zip(fixed[i:i + n], key, strict=True):
                         if w not in self.stopwords:
                             concept.add(s, 1.0)
                     for target in self.synonyms[key]:
                         concept.add(target, EXPANSION_WEIGHT)
+                    concept.channel = _content(key, fixed[i:i + n], self.stopwords) in self.channels
                     concepts.append(concept)
                     matched = n
                     break
@@ -107,11 +133,35 @@ class QueryAnalyzer:
                 continue
             word = fixed[i]
             if word not in self.stopwords and not word.isdigit():
-                concept = Concept(word, corrected=surface[i] in corrections, proper=surface[i] in names)
+                concept = Concept(word, corrected=surface[i] in corrections, proper=surface[i] in names,
+                                  channel=(stems[i],) in self.channels)
                 concept.add(stems[i], 1.0)
                 concepts.append(concept)
             i += 1
-        return Query(text=text, concepts=_merge(concepts), corrections=corrections)
+        content = [s for w, s in zip(fixed, stems, strict=True) if w not in self.stopwords]
+        cues = {" ".join(content[i:i + n]) for i in range(len(content))
+                for n in range(1, MAX_PHRASE + 1) if tuple(content[i:i + n]) in self.cues}
+        return Query(text=text, concepts=_merge(concepts), corrections=corrections,
+                     off_topic=tuple(sorted(cues)))
+
+
+def _content(key: tuple[str, ...], surface: list[str], stopwords: frozenset[str]) -> tuple[str, ...]:
+    """A phrase's stems without its stopwords: how channel and cue phrases are compared."""
+    return tuple(s for s, w in zip(key, surface, strict=True) if w not in stopwords)
+
+
+def _phrases(entries: tuple[str, ...], stopwords: frozenset[str]) -> frozenset[tuple[str, ...]]:
+    """Vocabulary phrases as stem tuples, stopwords dropped ("book a room" -> (book, room)).
+
+    A phrase that would shrink to one word is left out: "not working" must not mean "work".
+    """
+    out: set[tuple[str, ...]] = set()
+    for entry in entries:
+        surface = words(entry)
+        content = tuple(stem(w) for w in surface if w not in stopwords)
+        if content and (len(content) > 1 or len(surface) == 1):
+            out.add(content)
+    return frozenset(out)
 
 
 _CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][a-z]+)\b")

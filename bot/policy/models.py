@@ -163,6 +163,10 @@ class Vocabulary(Strict):
 
     synonyms: dict[str, tuple[str, ...]] = {}
     stopwords: tuple[str, ...] = ()
+    # Where or in what form people post ("insta", "reel"): context of a question, not its topic.
+    channels: tuple[str, ...] = ()
+    # Words of neighbouring workplace topics the policy never answers ("pto", "printer").
+    out_of_scope: tuple[str, ...] = ()
 
 
 class CorpusManifest(Strict):
