@@ -124,7 +124,7 @@ def test_eval_drafts_meets_the_issue_bars_on_the_dev_set() -> None:
     assert set(scores["per_category"]) >= {"confidential", "privacy", "security", "claims"}
 
 
-@pytest.mark.parametrize("labelled", ["drafts-steward.jsonl", "holdout/drafts.jsonl"])
+@pytest.mark.parametrize("labelled", ["drafts-steward.jsonl", "holdout/drafts.jsonl", "holdout2/drafts.jsonl"])
 def test_eval_drafts_meets_the_bars_on_our_own_and_the_hold_out_sets(labelled: str) -> None:
     out = steward("eval", "drafts", str(FIXTURES / labelled), "--min-accuracy", "0.90",
                   "--min-block-recall", "0.95", "--max-allow-blocked", "0.03", "--misses")

@@ -501,3 +501,12 @@ def test_dev_set_examples_are_covered_without_special_cases() -> None:
     assert found("email", "winner: john dot smith at yahoo dot com") == ["john dot smith at yahoo dot com"]
     assert re.fullmatch(r"xoxp-[\s\S]+", found("secret", "xoxp-1234567890-\n\n2345678901-3456789012-"
                                                 "a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6")[0])
+
+
+@pytest.mark.parametrize(("text", "found"), [
+    ("The password to my heart is extra guac", False),      # figurative: the clause names no system
+    ("the password for the guest wifi is bluebird", True),  # a plain word, but for a named system
+    ("the wifi password is sunshine", True),
+])
+def test_a_plain_word_password_needs_a_system_it_belongs_to(text: str, found: bool) -> None:
+    assert bool([h for h in DETECTORS["secret"](normalize(text)) if h.kind == "password"]) is found

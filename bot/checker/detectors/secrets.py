@@ -164,6 +164,11 @@ _PASSWORD_OWNER = re.compile(
     r"\b(?:my|our|his|her|their|the|team|shared|new|wifi|wi-fi|guest|network|router|admin|root|account|"
     r"login|email|laptop|phone|server|db|database|vpn|office)\W{1,3}$"
 )
+# Things that have passwords, for 'the password for/to/of …' clauses.
+_SYSTEM_NOUN = re.compile(
+    r"\b(?:wifi|wi-fi|network|router|account|login|email|mail|laptop|phone|server|db|database|vpn|office|"
+    r"admin|root|portal|dashboard|site|app|system|computer|machine|box|door|gate|alarm|safe|locker|"
+    r"printer|console|cluster|repo|staging|prod|production|jenkins|aws|gcp|azure|slack|github|gitlab)\b")
 _NOT_A_PASSWORD_WORD = _wordset(
     "incorrect wrong correct required optional invalid valid expired expiring weak strong too not case "
     "still reset changed saved stored hashed encrypted secure insecure empty blank missing different same "
@@ -380,7 +385,11 @@ def _password_hits(text: str, lower: str) -> Iterator[Hit]:
         elif quoted:
             real = len(value) >= 4
         else:
-            real = _password_like(value) or _named_word_password(lower, m.start(), value)
+            clause = lower[m.end("end"):m.start("op")]
+            real = _password_like(value) or (
+                _named_word_password(lower, m.start(), value)
+                # 'the password to my heart is …': a plain word needs a clause naming a system
+                and (not clause.strip() or _SYSTEM_NOUN.search(clause) is not None))
         if real:
             yield Hit(m.start(), m.start("val") + len(value), "password", "a password")
     for pos in _positions(lower, (" code", " pin", " combo")):
