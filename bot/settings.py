@@ -23,7 +23,3 @@ class CoreSettings(BaseSettings):
             return Path(override)
         return self.policy_dir or BUNDLED_POLICIES
 
-
-def default_corpus_dir(override: str | Path | None = None) -> Path:
-    """--corpus DIR, else $POLICY_DIR, else the bundled policies/ folder."""
-    return CoreSettings().corpus_dir(override)

@@ -11,10 +11,8 @@ from bot.answerer import Answerer
 from bot.answerer.evaluate import evaluate, load_questions
 from bot.policy import load_corpus
 from bot.policy.models import DEFAULT_CATEGORIES
-from tests.support import DEFAULT_SECTIONS
+from tests.support import DEFAULT_SECTIONS, POLICIES, SHARED
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
 DEV = SHARED / "eval" / "questions-dev.jsonl"
 FIXTURES = Path(__file__).parent / "fixtures" / "questions"
 
@@ -22,11 +20,11 @@ FIXTURES = Path(__file__).parent / "fixtures" / "questions"
 
 @pytest.fixture(scope="module")
 def default_answerer() -> Answerer:
-    return Answerer(load_corpus(ROOT / "policies"))
+    return Answerer(load_corpus(POLICIES))
 
 
 def test_default_corpus_has_the_agreed_sections_and_covers_every_category() -> None:
-    corpus = load_corpus(ROOT / "policies")
+    corpus = load_corpus(POLICIES)
     got = {sid: s.category for sid, s in corpus.sections.items()}
     assert {sid: got.get(sid) for sid in DEFAULT_SECTIONS} == DEFAULT_SECTIONS
     assert set(got.values()) == set(DEFAULT_CATEGORIES)

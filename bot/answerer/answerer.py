@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 import numpy as np
 import yaml
@@ -16,6 +15,7 @@ from bot.answerer.intent import looks_foreign, looks_like_draft
 from bot.answerer.query import Query, QueryAnalyzer, stopwords_of
 from bot.answerer.text import terms, words
 from bot.policy.models import Corpus, Section, Vocabulary
+from bot.settings import BUNDLED_POLICIES
 
 MAX_CHARS = 2000          # a question is read up to here; the rest cannot change the answer much
 DEFAULT_THRESHOLD = 0.4   # below this confidence the answer is "not covered"
@@ -47,7 +47,7 @@ NO_WORDS = "I need a few words to go on. What would you like to know about the s
 DRAFT = ("This looks like a draft post rather than a question. To find out whether you can post it, "
          "check it with `check` (or press the button).")
 
-_BUNDLED_VOCABULARY = Path(__file__).resolve().parents[2] / "policies" / "vocabulary.yaml"
+_BUNDLED_VOCABULARY = BUNDLED_POLICIES / "vocabulary.yaml"
 
 
 def bundled_vocabulary() -> Vocabulary:

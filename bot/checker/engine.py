@@ -1,8 +1,9 @@
 """The checker: run a corpus's rules over a draft and aggregate one verdict.
 
-Rules are compiled once per corpus (`Checker(corpus)`); `check(text)` then costs
-one normalisation plus a regex pass per rule. Phrase and lexicon rules match the
-normalised text and, when it differs, its leetspeak-folded twin; spans are always
+Rules are compiled once per corpus (`Checker(corpus)`). `check(text)` normalises the
+draft once, finds every rule's literals in one pass (bot/checker/prefilter.py) and
+runs only the patterns that can match, on the normalised text and on two views that
+reveal obfuscation (leetspeak folded, spaced-out letters joined). Spans are always
 mapped back to the draft as written.
 """
 
@@ -22,12 +23,11 @@ from bot.policy.models import DISCLOSURE, PUBLIC_SOURCE, SEVERITY_RANK, ContextG
 MAX_FINDINGS_PER_RULE = 5
 
 
-
 @dataclass(frozen=True, slots=True)
 class _Compiled:
     rule: Rule
     ref: PolicyRef
-    regex: PatternSet | None             # phrase / lexicon / disclosure
+    patterns: PatternSet | None          # phrase / lexicon / disclosure
     detector: Callable[[Normalized], list[Hit]] | None
     except_near: re.Pattern[str] | None
 
@@ -68,13 +68,13 @@ def _compile_rule(rule: Rule, corpus: Corpus) -> _Compiled:
 class _Draft:
     """One draft under check: its views and a cache of context matches."""
 
-    __slots__ = ("norm", "_contexts", "_ctx_cache", "_present", "_folded", "_despaced")
+    __slots__ = ("norm", "_contexts", "_ctx_cache", "_scan", "_folded", "_despaced")
 
     def __init__(self, text: str, contexts: dict[str, PatternSet], literals: LiteralIndex) -> None:
         self.norm = n = normalize(text)
         self._contexts = contexts
         self._ctx_cache: dict[str, list[tuple[int, int]]] = {}
-        self._present = literals.scan(n.text)
+        self._scan = literals.scan(n.text)
         # Views that reveal obfuscated words. Leetspeak folded ('m0r0ns') has the text's
         # length and differs only around a few tokens, so it is searched in windows around
         # them. Letters spaced apart joined up ('s h u t  u p') is rarer and shorter; it
@@ -91,17 +91,17 @@ class _Draft:
 
     def spans(self, patterns: PatternSet) -> list[tuple[int, int]]:
         """Matches in the normalised text, plus those that only an alternate view reveals."""
-        found = patterns.spans(self.norm.text, self._present)
+        found = patterns.spans(self.norm.text, self._scan)
 
         def add(s: int, e: int) -> None:
             if not any(a < e and s < b for a, b in found):
                 found.append((s, e))
 
-        for lo, hi, present in self._folded:
-            for s, e in patterns.spans(self.norm.folded, present, lo, hi):
+        for lo, hi, scan in self._folded:
+            for s, e in patterns.spans(self.norm.folded, scan, lo, hi):
                 add(s, e)
-        for view, index, lo, hi, present in self._despaced:
-            for s, e in patterns.spans(view, present, lo, hi):
+        for view, index, lo, hi, scan in self._despaced:
+            for s, e in patterns.spans(view, scan, lo, hi):
                 add(index[s], index[e - 1] + 1)
         return found
 
@@ -192,7 +192,7 @@ class Checker:
         self._contexts = _context_regexes(corpus)
         self._rules = [_compile_rule(r, corpus) for r in corpus.rules if r.enabled]
         self._literals = LiteralIndex([*self._contexts.values(),
-                                       *(c.regex for c in self._rules if c.regex is not None)])
+                                       *(c.patterns for c in self._rules if c.patterns is not None)])
 
     def check(self, text: str, suppressions: Sequence[Suppression] = ()) -> CheckResult:
         draft = _Draft(text, self._contexts, self._literals)
@@ -221,8 +221,8 @@ class Checker:
             # Detectors report spans in the original text; their context is the whole draft.
             hits = [(h.start, h.end) for h in c.detector(draft.norm)]
             return self._emit(c, draft, hits, original_spans=True)
-        assert c.regex is not None
-        return self._emit(c, draft, draft.spans(c.regex), original_spans=False)
+        assert c.patterns is not None
+        return self._emit(c, draft, draft.spans(c.patterns), original_spans=False)
 
     def _emit(self, c: _Compiled, draft: _Draft, spans: list[tuple[int, int]],
               original_spans: bool) -> list[Finding]:
