@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
@@ -92,17 +94,21 @@ async def email_for(db: Database, platform: str, user_id: str) -> str | None:
 
 
 async def link_message(db: Database, clock: Clock, submission_id: int, platform: str, channel: str,
-                       message_id: str, kind: str = "review_card") -> None:
+                       message_id: str, kind: str = "review_card", *, version: int | None = None) -> None:
+    """Record a card's message; an upsert, so two deliveries recording it at once both succeed."""
+    insert = pg_insert if db.is_postgres else sqlite_insert
     async with db.transaction() as session:
-        if await session.get(MessageRef, (platform, channel, message_id)) is None:
-            session.add(MessageRef(platform=platform, channel=channel, message_id=message_id,
-                                   submission_id=submission_id, kind=kind, created_at=clock.now()))
+        await session.execute(insert(MessageRef).values(
+            platform=platform, channel=channel, message_id=message_id, submission_id=submission_id,
+            version=version, kind=kind, created_at=clock.now()).on_conflict_do_nothing(
+            index_elements=["platform", "channel", "message_id"]))
 
 
-async def submission_for_message(db: Database, platform: str, channel: str, message_id: str) -> int | None:
+async def card_for_message(db: Database, platform: str, channel: str,
+                           message_id: str) -> tuple[int, int | None] | None:
     async with db.reading() as session:
         row = await session.get(MessageRef, (platform, channel, message_id))
-        return row.submission_id if row else None
+        return (row.submission_id, row.version) if row else None
 
 
 async def messages_for(db: Database, submission_id: int) -> list[tuple[str, str, str]]:
