@@ -170,6 +170,7 @@ class Outcome(Neutral):
     duplicate: bool = False
     submission_id: int | None = None
     version: int | None = None
+    approval: ApprovalView | None = None   # the submission as it now stands, with the actor's actions
     data: dict[str, Any] = {}
 
 

@@ -13,8 +13,7 @@ import re
 from collections.abc import Awaitable, Callable
 
 from bot.replies import ApprovalView, Outcome, Person, Reply, notice
-from bot.steward import Delivery, InvalidInput, Steward
-from bot.text_render import render_text
+from bot.steward import Delivery, InvalidInput, Steward, render_text
 
 HELP = """\
 Type a draft post to check it, or a question about the policy to get an answer.

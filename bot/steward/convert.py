@@ -20,8 +20,10 @@ def outcome(out: WorkflowOutcome, viewer: str = "", *, is_coe: bool = False) -> 
         else:
             data[k] = v
     sub = out.submission
+    approval = approval_view(sub, viewer_actions(sub, viewer, is_coe=is_coe)) if sub is not None else None
     return Outcome(ok=out.ok, code=out.code, reply=out.reply, notifications=out.outbox, duplicate=out.duplicate,
-                   submission_id=sub.id if sub else None, version=sub.version if sub else None, data=data)
+                   submission_id=sub.id if sub else None, version=sub.version if sub else None,
+                   approval=approval, data=data)
 
 
 def refused(code: str, message: str, title: str = "I need a bit more") -> Outcome:
