@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -120,17 +120,14 @@ class Outbox:
 
     async def write(self, session: AsyncSession, rows: Sequence[OutboxRow]) -> None:
         """Insert in the caller's transaction; a key already there is left alone (a retried job).
-        A card update overtakes the older updates of that card still waiting."""
+        Nothing else happens here: this is on every vote's hot path (older updates of the same card
+        are dropped when claimed, see `_claim`)."""
         if not rows:
             return
         values = [{c: getattr(r, c) for c in _COLUMNS} for r in rows]
         insert = pg_insert if self.db.is_postgres else sqlite_insert
-        cards = sorted({r.card_key for r in rows if r.op == "update" and r.card_key})
-        if cards:
-            await session.execute(update(OutboxRow).where(
-                col(OutboxRow.card_key).in_(cards), col(OutboxRow.op) == "update",
-                col(OutboxRow.state) == PENDING).values(state=SUPERSEDED))
-        await session.execute(insert(OutboxRow).values(values).on_conflict_do_nothing(index_elements=["key"]))
+        # executemany of one cached statement: no per-batch SQL compilation on the hot path
+        await session.execute(insert(OutboxRow).on_conflict_do_nothing(index_elements=["key"]), values)
 
     # ------------------------------------------------------------------ delivery
 
@@ -154,6 +151,7 @@ class Outbox:
                 col(OutboxRow.id).in_(ids), col(OutboxRow.state) == SENDING,
                 col(OutboxRow.claimed_by) == self.replica_id, col(OutboxRow.claimed_until) == until)
                 .order_by(col(OutboxRow.id)))).scalars().all()
+            rows = await self._drop_overtaken(session, list(rows))
             cards = {r.card_key for r in rows if r.card_key}
             sent: dict[str, tuple[str, str, str]] = {}
             if cards:
@@ -164,6 +162,22 @@ class Outbox:
             return list(rows), sent
 
         return await self.db.retrying(claim)
+
+    async def _drop_overtaken(self, session: AsyncSession, rows: list[OutboxRow]) -> list[OutboxRow]:
+        """A card update with a newer update of the same card behind it need not be sent: the newer
+        one carries the whole card. Marked superseded, never sent."""
+        cards = sorted({r.card_key for r in rows if r.op == "update" and r.card_key})
+        if not cards:
+            return rows
+        newest: dict[str, int] = {key: top for key, top in (await session.execute(
+            select(col(OutboxRow.card_key), func.max(col(OutboxRow.id))).where(
+                col(OutboxRow.card_key).in_(cards), col(OutboxRow.op) == "update")
+            .group_by(col(OutboxRow.card_key)))).all()}
+        stale = [r.id for r in rows if r.op == "update" and r.card_key and (r.id or 0) < newest[r.card_key]]
+        if not stale:
+            return rows
+        await session.execute(update(OutboxRow).where(col(OutboxRow.id).in_(stale)).values(state=SUPERSEDED))
+        return [r for r in rows if r.id not in set(stale)]
 
     async def dispatch(self, now: datetime | None = None, *, limit: int = 1000, batch: int = 200) -> DispatchReport:
         """Deliver what is due, up to `limit` rows. Safe on every replica at once."""
@@ -204,8 +218,10 @@ class Outbox:
                         reply=Reply.model_validate(row.payload["reply"]))
 
     async def _record(self, results: list[tuple[OutboxRow, str, Any]], report: DispatchReport) -> None:
+        """One transaction per batch; the sent rows in one executemany (guarded by the claim)."""
         async def record(session: AsyncSession) -> None:
             now = self.clock.now()
+            sent: list[dict[str, Any]] = []
             dead_notices: list[OutboxRow] = []
             for row, status, value in results:
                 mine = and_(col(OutboxRow.id) == row.id, col(OutboxRow.claimed_by) == self.replica_id,
@@ -217,9 +233,8 @@ class Outbox:
                 elif status == "sent":
                     report.sent += 1
                     message_id, channel = value
-                    await session.execute(update(OutboxRow).where(mine).values(
-                        state=SENT, message_id=str(message_id or ""), channel=str(channel or ""), sent_at=now,
-                        last_error=""))
+                    sent.append({"b_id": row.id, "b_by": self.replica_id, "b_mid": str(message_id or ""),
+                                 "b_channel": str(channel or ""), "b_at": now})
                     if row.kind == "review_request" and row.submission_id is not None and message_id:
                         await upsert_message_ref(session, self.db, row.submission_id, row.payload.get("version"),
                                                  row.platform, str(channel or row.address), str(message_id), now)
@@ -238,6 +253,13 @@ class Outbox:
                         await session.execute(update(OutboxRow).where(mine).values(
                             state=PENDING, last_error=error_text,
                             next_attempt_at=now + timedelta(seconds=wait or self.backoff(row.attempts))))
+            if sent:
+                table = OutboxRow.__table__  # type: ignore[attr-defined]
+                await session.execute(
+                    table.update().where(table.c.id == bindparam("b_id"), table.c.claimed_by == bindparam("b_by"),
+                                         table.c.state == SENDING)
+                    .values(state=SENT, message_id=bindparam("b_mid"), channel=bindparam("b_channel"),
+                            sent_at=bindparam("b_at"), last_error=""), sent)
             await self.write(session, dead_notices)
 
         await self.db.retrying(record)

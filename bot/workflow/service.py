@@ -227,11 +227,12 @@ class WorkflowService:
         """Queue an audit event; `_attempt` appends the queue just before commit, in order."""
         session.info.setdefault("audit", []).append((event, now))
 
-    async def _view(self, session: AsyncSession, sub: Submission, version: int | None = None) -> SubmissionView:
+    async def _view(self, session: AsyncSession, sub: Submission, version: int | None = None, *,
+                    ver: SubmissionVersion | None = None) -> SubmissionView:
         number = version or sub.version
         assert sub.id is not None
-        ver = (await session.execute(select(SubmissionVersion).where(
-            col(SubmissionVersion.submission_id) == sub.id, col(SubmissionVersion.number) == number))).scalar_one()
+        if ver is None or ver.number != number:
+            ver = await self._version_row(session, sub.id, number)
         votes = (await session.execute(select(Vote).where(
             col(Vote.submission_id) == sub.id, col(Vote.version) == number).order_by(col(Vote.cast_at), col(Vote.id)))).scalars().all()
         comments = (await session.execute(select(Comment).where(
@@ -475,7 +476,8 @@ class WorkflowService:
                                reply=notice(f"Your vote on #{submission_id} is already recorded",
                                             f"You {VOTE_WORDS[value]} it."))
             previous = existing.value if existing is not None else None
-            seen_hash = await self._text_hash(session, submission_id, sub.version)
+            ver = await self._version_row(session, submission_id, sub.version)
+            seen_hash = ver.text_hash
             if existing is None:
                 session.add(Vote(submission_id=submission_id, version=sub.version, approver=approver, value=value,
                                  note=note, cast_at=now, text_hash=seen_hash))
@@ -489,7 +491,7 @@ class WorkflowService:
                 detail["note"] = note
             await self._audit(session, Event(actor=approver, action="vote_changed" if previous else "voted",
                                              submission_id=submission_id, version=sub.version, detail=detail), now)
-            return await self._after_vote(session, sub, approver, value, now, corpus_version)
+            return await self._after_vote(session, sub, approver, value, now, corpus_version, ver)
 
         return await self._unit("vote", approver, idempotency_key, work)
 
@@ -499,15 +501,15 @@ class WorkflowService:
                            f"read version {sub.version} and vote again", code="stale_version",
                            submission_id=sub.id, version=sub.version, title="That version was replaced")
 
-    async def _text_hash(self, session: AsyncSession, submission_id: int, version: int) -> str:
-        return (await session.execute(select(col(SubmissionVersion.text_hash)).where(
+    async def _version_row(self, session: AsyncSession, submission_id: int, version: int) -> SubmissionVersion:
+        return (await session.execute(select(SubmissionVersion).where(
             col(SubmissionVersion.submission_id) == submission_id,
             col(SubmissionVersion.number) == version))).scalar_one()
 
     async def _after_vote(self, session: AsyncSession, sub: Submission, approver: str, value: str, now: datetime,
-                          corpus_version: str | None) -> Outcome:
+                          corpus_version: str | None, ver: SubmissionVersion) -> Outcome:
         assert sub.id is not None
-        view = await self._view(session, sub)
+        view = await self._view(session, sub, ver=ver)
         action = {"reject": "reject", "changes": "request_changes"}.get(value)
         if action is None and view.tally.met:
             action = "approve"
@@ -524,7 +526,7 @@ class WorkflowService:
             actor=approver, action="decided", submission_id=sub.id, version=sub.version,
             corpus_version=sub.decision_corpus_version,
             detail={"state": sub.state, "votes": {v.approver: v.value for v in view.votes}}), now)
-        view = await self._view(session, sub)
+        view = await self._view(session, sub, ver=ver)
         title = {states.APPROVED: f"Approved: #{sub.id}", states.REJECTED: f"Rejected: #{sub.id}",
                  states.CHANGES_REQUESTED: f"Changes requested: #{sub.id}"}[sub.state]
         key = f"sub:{sub.id}:v{sub.version}:decision"
