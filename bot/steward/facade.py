@@ -75,6 +75,31 @@ class Steward:
         self.workflow = workflow
         self.directory = directory or (workflow.directory if workflow else None)
 
+    @classmethod
+    async def open(cls, corpus_dir: str | None = None, database_url: str | None = None, *,
+                   platforms: tuple[str, ...] = ("local",), workers: int | None = None,
+                   clock: Clock | None = None) -> Steward:
+        """A server's Steward: the corpus and routing from `corpus_dir` (POLICY_DIR, else the bundled
+        policies), the database (DATABASE_URL, else STEWARD_DB; schema checked), worker processes
+        sized to the machine and started now (each builds its checker and answer index at start)."""
+        from pathlib import Path
+
+        from bot.directory import load_directory
+        from bot.policy import load_corpus
+        from bot.steward.workers import default_size
+        from bot.store.database import Database
+        from bot.store.migrate import ensure_schema
+        from bot.store.settings import database_url as configured_url
+
+        settings = CoreSettings()
+        folder = settings.corpus_dir(Path(corpus_dir) if corpus_dir else None)
+        db = Database(database_url or configured_url())
+        await ensure_schema(db)
+        steward = cls(load_corpus(folder), directory=load_directory(folder), db=db, clock=clock, settings=settings,
+                      workers=default_size() if workers is None else workers, platforms=platforms)
+        await steward.workers.warm()
+        return steward
+
     @property
     def checker(self) -> Checker:
         return self.workers.checker
@@ -88,7 +113,10 @@ class Steward:
         return self._needs_workflow().outbox
 
     async def close(self) -> None:
+        """Stop the worker processes and close the database pool."""
         self.workers.close()
+        if self.workflow is not None:
+            await self.workflow.db.dispose()
 
     # -- pure core calls (no person, nothing recorded; the CLI's `check` and `ask`) ----------------
 

@@ -12,6 +12,7 @@ never pays for the index and a check never pays for compiling the rules.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import multiprocessing
 import os
 from collections.abc import Sequence
@@ -32,6 +33,10 @@ _answerer: Answerer | None = None
 
 def _init(corpus: Corpus, with_answerer: bool) -> None:
     global _checker, _answerer
+    # Lower priority than the event loop's process: when cores are scarce, the loop (acks,
+    # heartbeats, votes) runs first and a check waits a little longer instead.
+    with contextlib.suppress(OSError):
+        os.nice(10)
     _checker = Checker(corpus)
     if with_answerer:
         from bot.answerer.answerer import Answerer
@@ -51,12 +56,12 @@ def _ask(question: str) -> Answer:
 
 
 def default_size() -> int:
-    """One worker per core the process may use, leaving the event loop its own share."""
+    """One worker per core the process may use but one, which the event loop keeps."""
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:   # not on Linux
         cores = os.cpu_count() or 1
-    return max(1, cores)
+    return max(1, cores - 1)
 
 
 class Workers:
