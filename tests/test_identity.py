@@ -88,3 +88,27 @@ def test_cli_submit_department_is_for_the_hub_only(tmp_path: Path) -> None:
     ada = "ada.lovelace@northwindlabs.com"
     out = _steward_cli(tmp_path, "submit", "--as", ada, "--department", "legal", "We're being sued by Contoso.")
     assert out.returncode == 1 and "only the CoE hub" in out.stdout
+
+
+async def test_tick_runs_sla_jobs_into_the_outbox_and_ends_unsent_check_texts(db: Database) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from bot.store.tables import CheckRecord, OutboxRow
+
+    clock = ManualClock()
+    steward = Steward(load_corpus(POLICIES), directory=Directory(routing_spec()), db=db, clock=clock)
+    ada = await steward.person(REQUESTER)
+    check = await steward.check_draft(ada, "Atlas is the #1 analytics platform for IoT data #employee", "local")
+    assert (await steward.submit(ada, check.check_id or 0)).ok
+    clock.advance(timedelta(hours=5))                                  # past remind_after (4h)
+    ticked = await steward.tick()
+    assert ticked.data["jobs"] and {n.kind for n in ticked.notifications} == {"reminder"}
+    clock.advance(timedelta(days=31))
+    assert (await steward.tick()).data["check_drafts_purged"] == 1
+    async with db.reading() as s:
+        row = (await s.execute(select(CheckRecord))).scalar_one()
+        kinds = set((await s.execute(select(OutboxRow.kind))).scalars())
+    assert row.draft is None and row.draft_hash and "reminder" in kinds
+    assert (await steward.dispute(ada, f"{check.check_id}-0", "too late")).code == "invalid"

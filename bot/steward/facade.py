@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot import validation
@@ -74,6 +74,9 @@ class Steward:
                                        max_draft_chars=self.settings.max_draft_chars)
         self.workflow = workflow
         self.directory = directory or (workflow.directory if workflow else None)
+        # A check's text is kept so "Send for approval" and disputes can refer to it by id; unsent
+        # checks lose it after this long (submitted drafts follow the submissions' retention).
+        self.check_text_retention = timedelta(days=30)
 
     @classmethod
     async def open(cls, corpus_dir: str | None = None, database_url: str | None = None, *,
@@ -534,14 +537,18 @@ class Steward:
         await self.outbox.run(stop, interval)
 
     async def tick(self, now: datetime | None = None) -> Outcome:
-        """The SLA jobs due at `now` (reminders, escalations, expiries: into the outbox), then one
-        outbox pass. Safe on every replica at once."""
+        """The SLA jobs due at `now` (reminders, escalations, expiries: into the outbox), one outbox
+        pass, and the retention of check texts. Safe on every replica at once."""
         workflow = self._needs_workflow()
         moment = as_utc(now) if now is not None else None
         out = await workflow.remind_overdue(moment)
         report = await workflow.outbox.dispatch(moment)
+        from bot.store import records
+
+        purged = await records.purge_check_drafts(workflow.db, workflow.clock, self.check_text_retention)
         public = convert.outcome(out)
-        return public.model_copy(update={"data": {**public.data, "dispatch": vars(report)}})
+        return public.model_copy(update={"data": {**public.data, "dispatch": vars(report),
+                                                  "check_drafts_purged": purged}})
 
     # -- reports (bot/reports, written separately, plugs in here) ---------------------------------------
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -89,6 +90,22 @@ async def _upsert_person(db: Database, clock: Clock, email: str, name: str, depa
         elif platform == "teams" and user_id:
             row.teams_id = user_id
         row.updated_at = clock.now()
+
+
+async def purge_check_drafts(db: Database, clock: Clock, older_than: timedelta) -> int:
+    """Remove the texts of checks older than `older_than` (their hash stays); audited when any went."""
+    from bot.audit.chain import Event, append
+
+    now = clock.now()
+    async with db.transaction() as session:
+        result = await session.execute(update(CheckRecord).where(
+            col(CheckRecord.draft).is_not(None), col(CheckRecord.at) < now - older_than)
+            .values(draft=None, purged_at=now))
+        count = int(getattr(result, "rowcount", 0) or 0)
+        if count:
+            await append(session, db, Event(actor="steward", action="purged", detail={
+                "check_drafts": count, "older_than_days": older_than.total_seconds() / 86400}), now)
+    return count
 
 
 async def person_row(db: Database, email: str) -> PersonRow | None:
