@@ -112,3 +112,14 @@ async def test_tick_runs_sla_jobs_into_the_outbox_and_ends_unsent_check_texts(db
         kinds = set((await s.execute(select(OutboxRow.kind))).scalars())
     assert row.draft is None and row.draft_hash and "reminder" in kinds
     assert (await steward.dispute(ada, f"{check.check_id}-0", "too late")).code == "invalid"
+
+
+async def test_recording_a_card_message_twice_at_once_is_an_upsert(steward: Steward) -> None:
+    import asyncio
+
+    ada = await steward.person(REQUESTER)
+    check = await steward.check_draft(ada, "Atlas is the #1 analytics platform for IoT data #employee", "local")
+    sid = (await steward.submit(ada, check.check_id or 0)).submission_id or 0
+    await asyncio.gather(*(steward.link_message(sid, 1, "slack", "CHUB", "1700000000.0001") for _ in range(5)))
+    assert steward.workflow is not None
+    assert await steward.workflow.card_for_message("slack", "CHUB", "1700000000.0001") == (sid, 1)
