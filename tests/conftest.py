@@ -21,7 +21,7 @@ import pytest
 from bot.checker.result import CheckResult, Finding, PolicyRef
 from bot.clock import ManualClock
 from bot.directory import Directory
-from bot.directory.models import Department, Group, Requirement, Route, RoutingFile, Sla
+from bot.directory.models import Department, Group, Person, Requirement, Route, RoutingFile, Sla
 from bot.store.database import Database
 from bot.store.settings import sqlite_url
 from bot.workflow.service import WorkflowService
@@ -119,6 +119,7 @@ def routing_spec(**sla: object) -> RoutingFile:
             "eng-advisors": Group(members=(*ENG, REQUESTER)),          # the requester is an advisor too
             "investor-relations": Group(members=("ir1@nw.example",), backups=("ir-backup@nw.example",)),
         },
+        people=(Person(email=REQUESTER, department="engineering"),),
         routes=(
             Route(id="legal", categories=("legal",), require=(Requirement(group="legal", count=2),)),
             Route(id="financial", categories=("financial",),

@@ -13,7 +13,7 @@ from bot.workflow.service import WorkflowService
 
 async def test_false_positive_adds_a_suppression_for_that_department_only(service: WorkflowService) -> None:
     out = await service.dispute(REQUESTER, "legal.litigation", "It's a board game called Sued!", category="legal",
-                                phrase="sued", department="engineering")
+                                phrase="sued")
     assert out.ok and [n.to.id for n in out.notifications] == ["legal"]
     assert {a.id for a in out.notifications[0].reply.actions} == {"uphold", "false_positive"}
     did = out.data["dispute_id"]
@@ -37,7 +37,7 @@ async def test_false_positive_adds_a_suppression_for_that_department_only(servic
 
 async def test_upheld_dispute_adds_nothing_and_the_hub_may_decide(service: WorkflowService) -> None:
     did = (await service.dispute(REQUESTER, "claims.superlative", "We are the fastest, per the benchmark",
-                                 category="claims", department="engineering")).data["dispute_id"]
+                                 category="claims")).data["dispute_id"]
     up = await service.resolve_dispute(did, HUB[0], "uphold")
     assert up.ok and "upheld" in up.reply.title
     assert await service.suppressions_for("engineering") == []

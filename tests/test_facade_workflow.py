@@ -71,8 +71,9 @@ async def test_every_check_and_question_is_recorded_and_gaps_flagged(steward: St
 async def test_a_false_positive_ruling_changes_later_checks_for_that_department(steward: Steward) -> None:
     assert steward.workflow is not None
     ada = TerminalChat(steward, person=ADA)
-    await ada.handle(f"/check {CLAIM}")
-    disputed = await ada.handle("/dispute claims.superlative it quotes an analyst ranking")
+    checked = await ada.handle(f"/check {CLAIM}")
+    assert "(finding 1-0, rule claims.superlative)" in checked
+    disputed = await ada.handle("/dispute 1-0 it quotes an analyst ranking")
     assert "Not done" not in disputed
     dispute_id = 1
     ruling = await steward.workflow.resolve_dispute(dispute_id, HUB, "false_positive", "analyst quote")
@@ -89,3 +90,25 @@ async def test_commands_without_their_arguments_explain_themselves(steward: Stew
     assert "Give the draft" in await chat.handle("/submit")
     assert "Use /as EMAIL" in await chat.handle("/as nobody")
     assert "You are now" in await chat.handle(f"/as {HUB}")
+
+
+async def test_a_new_persona_starts_clean_and_must_be_in_the_company(steward: Steward) -> None:
+    chat = TerminalChat(steward, person=ADA)
+    await chat.handle(CLAIM)
+    assert "not a company address" in await chat.handle("/as mallory@evil.example")
+    assert "You are now" in await chat.handle(f"/as {HUB}")
+    assert "Give the draft" in await chat.handle("/submit")          # ada's draft stayed with ada
+
+
+async def test_approvers_see_the_draft_and_control_characters_are_shown_escaped(steward: Steward) -> None:
+    ada = TerminalChat(steward, person=ADA)
+    await ada.handle(CLAIM)
+    await ada.handle("/submit")
+    hub = TerminalChat(steward, person=HUB)
+    assert "Atlas is the #1 analytics platform" in await hub.handle("/pending")
+    shown = await hub.handle("/show 1")
+    assert CLAIM in shown and "version 1" in shown
+    out = await hub.handle("/comment 1 \x1b[2J\x1b]0;owned\x07 looks fine")
+    assert "\x1b" not in out and "\x07" not in out
+    seen = await ada.handle("/show 1")
+    assert "\\x1b[2J" in seen and "\x1b" not in seen

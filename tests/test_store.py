@@ -88,19 +88,21 @@ def _steward(tmp_path: Path, *args: str, stdin: str | None = None) -> subprocess
 def test_cli_submit_approve_verify_export_purge(tmp_path: Path) -> None:
     ada, rachel = "ada.lovelace@northwindlabs.com", "rachel.adams@northwindlabs.com"
     up = _steward(tmp_path, "db", "upgrade")
-    assert up.returncode == 0 and "upgraded (empty) → 0001" in up.stdout
+    assert up.returncode == 0 and "upgraded (empty) → 0002" in up.stdout
     sub = _steward(tmp_path, "submit", "--as", ada, "-", stdin="We're being sued by Contoso over Beacon.")
     assert sub.returncode == 0, sub.stderr
     assert "Sent for approval: #1" in sub.stdout and "review_request to group legal" in sub.stdout
-    own = _steward(tmp_path, "approve", "1", "--as", ada)
+    own = _steward(tmp_path, "approve", "1v1", "--as", ada)
     assert own.returncode == 1 and "own draft" in own.stdout
     assert "#1 from " + ada in _steward(tmp_path, "pending", "--as", rachel).stdout
-    ok = _steward(tmp_path, "approve", "1", "--as", rachel, "--json")
+    assert _steward(tmp_path, "show", "1", "--as", "priya.shah@northwindlabs.com").returncode == 1   # not hers
+    assert "version 1" in _steward(tmp_path, "show", "1", "--as", rachel).stdout
+    ok = _steward(tmp_path, "approve", "1", "--version", "1", "--as", rachel, "--json")
     assert ok.returncode == 0 and '"state": "approved"' in ok.stdout
     verify = _steward(tmp_path, "audit", "verify")
-    assert verify.returncode == 0 and "audit log OK: 4 events" in verify.stdout
+    assert verify.returncode == 0 and "audit log OK: 5 events" in verify.stdout   # the refused show too
     export = _steward(tmp_path, "audit", "export", "--format", "csv", "--since", "2000-01-01")
-    assert export.returncode == 0 and export.stdout.count("\n") == 5
+    assert export.returncode == 0 and export.stdout.count("\n") == 6
     bad = _steward(tmp_path, "audit", "export", "--since", "last week")
     assert bad.returncode == 64 and "not a date" in bad.stderr and "Traceback" not in bad.stderr
     purged = _steward(tmp_path, "purge", "--older-than", "0")

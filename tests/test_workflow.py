@@ -31,7 +31,7 @@ async def test_submit_routes_to_the_route_groups_and_notifies_their_channel(serv
     assert out.submission.plan.route_ids == ("legal",)
     assert [(n.kind, n.to.kind, n.to.id, n.to.slack) for n in out.notifications] == [
         ("review_request", "group", "legal", "CLEGAL")]
-    assert {a.id for a in out.notifications[0].reply.actions} == {"approve", "reject", "changes", "comment"}
+    assert {a.id for a in out.notifications[0].reply.actions} == {"approve", "reject", "changes", "comment", "unvote"}
     assert out.reply.kind == "submission" and "2 from legal" in out.reply.body
 
 
@@ -78,7 +78,8 @@ async def test_reject_and_changes_decide_and_resubmission_starts_a_new_version(s
     assert (await service.resubmit(sid, LEGAL[0], "other", LEGAL_REVIEW)).code == "refused"
     new = await service.resubmit(sid, REQUESTER, "We are being sued.", LEGAL_REVIEW)
     assert new.ok and new.submission and new.submission.version == 2 and new.submission.votes == ()
-    assert new.notifications[0].dedupe_key.startswith(f"sub:{sid}:v2:review")
+    cards = {(n.kind, n.op, n.version) for n in new.notifications}
+    assert cards == {("review_request", "post", 2), ("card", "update", 1)}    # the v1 card loses its buttons
     rejected = await service.vote(sid, LEGAL[2], "reject")
     assert rejected.submission and rejected.submission.state == states.REJECTED
     again = await service.resubmit(sid, REQUESTER, "third try", LEGAL_REVIEW)
@@ -111,9 +112,11 @@ async def test_withdraw_posted_and_comments(service: WorkflowService) -> None:
     sid = await submit_legal(service)
     assert (await service.comment(sid, "stranger@nw.example", "hi")).code == "not_approver"
     c = await service.comment(sid, LEGAL[0], "Which case is this?")
-    assert c.ok and [n.to.id for n in c.notifications] == [REQUESTER]
+    assert c.ok and {(n.kind, n.op, n.to.id) for n in c.notifications} == {
+        ("comment", "post", REQUESTER), ("comment", "post", "legal"), ("card", "update", "legal")}
     reply = await service.comment(sid, REQUESTER, "The Contoso one")
-    assert [n.to.id for n in reply.notifications] == ["legal"]
+    assert {(n.kind, n.op, n.to.id) for n in reply.notifications} == {("comment", "post", "legal"),
+                                                                     ("card", "update", "legal")}
     assert (await service.mark_posted(sid, REQUESTER)).code == "illegal_transition"
     assert (await service.withdraw(sid, LEGAL[0])).code == "refused"
     w = await service.withdraw(sid, REQUESTER)

@@ -1,14 +1,16 @@
 """Approval workflow and decision log on the command line, for scripts and operators.
 
     steward db upgrade | db current
-    steward submit [TEXT|-] [--file F] --as EMAIL [--department D]
-    steward pending --as EMAIL              steward show ID
-    steward approve ID --as EMAIL           steward reject ID --as EMAIL [--note N]
-    steward request-changes ID --as EMAIL   steward unvote ID --as EMAIL
+    steward submit [TEXT|-] [--file F] --as EMAIL [--department D (CoE hub only)]
+    steward pending --as EMAIL              steward show ID --as EMAIL
+    steward approve ID --version N --as EMAIL   (or ID as 12v2)   steward reject … [--note N]
+    steward request-changes ID --version N --as EMAIL   steward unvote ID --version N --as EMAIL
     steward comment ID TEXT --as EMAIL      steward withdraw ID --as EMAIL
     steward resubmit ID [TEXT|-] --as EMAIL steward posted ID --as EMAIL [--url U]
-    steward dispute RULE --reason R --as EMAIL [--phrase P] [--category C]
+    steward dispute FINDING --reason R --as EMAIL   (FINDING: the id a check shows, e.g. 4-0)
     steward resolve-dispute ID uphold|false-positive --as EMAIL
+
+Every command goes through the facade (bot.steward), like the chat adapters.
     steward remind                          (run reminders, escalations, expiries now; for cron)
     steward audit verify | audit export --format jsonl|csv [--since DATE] [--output F]
     steward purge --older-than DAYS
@@ -32,16 +34,19 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
+from bot import validation
 from bot.cli.app import EXIT_CORPUS, EXIT_USAGE, app
 from bot.cli.common import InputError, corpus_or_exit, fail, read_input
 from bot.directory import Directory, load_directory
 from bot.policy.errors import CorpusError
+from bot.replies import Outcome, Person
 from bot.settings import CoreSettings
 from bot.text_render import render_text
+from bot.validation import escape_controls
 
 if TYPE_CHECKING:  # the database stack loads only when a workflow command runs (fast `steward check`)
+    from bot.steward import Steward
     from bot.store.database import Database
-    from bot.workflow.messages import Outcome
 
 EXIT_REFUSED = 1
 EXIT_DATABASE = 69    # EX_UNAVAILABLE
@@ -110,41 +115,65 @@ def directory_or_exit(corpus: Path | None) -> Directory:
         fail(str(exc), EXIT_CORPUS)
 
 
-def _service(db: Database, directory: Directory) -> Any:
-    from bot.workflow.service import WorkflowService
-
-    return WorkflowService(db, directory)
-
-
 def _emit(outcome: Outcome, as_json: bool) -> None:
     if as_json:
         typer.echo(json.dumps(outcome_json(outcome), ensure_ascii=False))
     else:
         typer.echo(render_text(outcome.reply))
         for n in outcome.notifications:
-            typer.echo(f"  → {n.kind} to {n.to.kind} {n.to.id}: {n.reply.title}")
+            typer.echo(escape_controls(f"  → {n.kind} to {n.to.kind} {n.to.id}: {n.reply.title}"))
     if not outcome.ok:
         raise typer.Exit(EXIT_REFUSED)
 
 
 def outcome_json(outcome: Outcome) -> dict[str, Any]:
-    sub = outcome.submission
+    approval = outcome.approval
     return {
         "ok": outcome.ok, "code": outcome.code, "duplicate": outcome.duplicate,
         "reply": outcome.reply.model_dump(mode="json"),
-        "notifications": [{"to": {"kind": n.to.kind, "id": n.to.id, "slack": n.to.slack, "teams": n.to.teams},
-                           "kind": n.kind, "dedupe_key": n.dedupe_key, "title": n.reply.title}
-                          for n in outcome.notifications],
-        "submission": None if sub is None else {"id": sub.id, "state": sub.state, "version": sub.version,
-                                                "requester": sub.requester},
+        "notifications": [{"to": n.to.model_dump(mode="json"), "platform": n.platform, "kind": n.kind,
+                           "op": n.op, "key": n.key, "title": n.reply.title} for n in outcome.notifications],
+        "submission": None if outcome.submission_id is None else {
+            "id": outcome.submission_id, "version": outcome.version,
+            "state": approval.state if approval else None, "requester": approval.requester if approval else None},
+        "data": {k: v for k, v in outcome.data.items() if k != "submissions"},
     }
 
 
-def _act(corpus: Path | None, as_json: bool,
-         call: Callable[[Any], Awaitable[Outcome]]) -> None:
+def _act(corpus: Path | None, as_json: bool, email: str,
+         call: Callable[[Steward, Person], Awaitable[Outcome]]) -> None:
+    """Run one facade call as `email` (validated, exit 64 when it is not an address)."""
+    try:
+        address = validation.email(email)
+    except validation.InvalidInput as exc:
+        fail(f"--as: {exc}")
+    from bot.steward import Steward
+
+    loaded = corpus_or_exit(corpus)
     directory = directory_or_exit(corpus)
-    outcome = with_database(lambda db: call(_service(db, directory)))
-    _emit(outcome, as_json)
+
+    async def work(db: Database) -> Outcome:
+        steward = Steward(loaded, directory=directory, db=db)
+        return await call(steward, await steward.person(address, platform="cli"))
+
+    _emit(with_database(work), as_json)
+
+
+def _number(value: str, what: str) -> int:
+    try:
+        return validation.identifier(value, what)
+    except validation.InvalidInput as exc:
+        fail(str(exc))
+
+
+def _version(target: str, version: int | None) -> tuple[int, int]:
+    """'12' with --version 2, or '12v2': the vote is on the version the approver read."""
+    head, _, tail = target.lower().partition("v")
+    sid = _number(head, "submission number")
+    chosen = version if version is not None else (_number(tail, "version") if tail else None)
+    if chosen is None:
+        fail(f"name the version you read: --version N (see `steward show {sid} --as YOU`)")
+    return sid, _number(str(chosen), "version")
 
 
 # --- database ---------------------------------------------------------------------------------
@@ -179,22 +208,28 @@ def db_current() -> None:
 
 def _draft(text: str | None, file: Path | None) -> str:
     try:
-        return read_input(text, file, CoreSettings().max_draft_chars)
-    except InputError as exc:
+        draft = read_input(text, file, CoreSettings().max_draft_chars)
+        return validation.text(draft, "draft", max_chars=CoreSettings().max_draft_chars)
+    except (InputError, validation.InvalidInput) as exc:
         fail(str(exc))
 
 
-def _check(corpus: Path | None, draft: str, service: Any, department: str) -> Awaitable[Any]:
-    from bot.checker.engine import Checker
+def _text(value: str, what: str, *, required: bool = True) -> str:
+    try:
+        return validation.text(value, what, required=required)
+    except validation.InvalidInput as exc:
+        fail(f"{what}: {exc}")
 
-    loaded = corpus_or_exit(corpus)
 
-    async def run() -> Any:
-        suppressions = await service.suppressions_for(department)
-        result = Checker(loaded).check(draft, tuple(suppressions))
-        return result
+async def _checked(steward: Steward, person: Person, draft: str) -> tuple[int | None, Outcome | None]:
+    reply = await steward.check_draft(person, draft, platform="cli")
+    if reply.check_id is None:
+        return None, Outcome(ok=False, code="invalid", reply=reply)
+    return reply.check_id, None
 
-    return run()
+
+VersionOpt = Annotated[int | None, typer.Option("--version", help="The version you read (see `steward show`).")]
+Target = Annotated[str, typer.Argument(help="Submission number (12, or 12v2 with the version).")]
 
 
 @app.command()
@@ -202,24 +237,32 @@ def submit(
     person: AsOpt,
     text: Annotated[str | None, typer.Argument(help="The draft; '-' reads standard input.")] = None,
     file: Annotated[Path | None, typer.Option("--file", "-f", help="Read the draft from a file.")] = None,
-    department: Annotated[str | None, typer.Option(help="Your department (default: from routing.yaml).")] = None,
+    department: Annotated[str | None, typer.Option(
+        help="Route as this department (CoE hub only: everyone else is routed by the directory).")] = None,
     corpus: CorpusOpt = None, as_json: JsonOpt = False,
 ) -> None:
     """Check a draft and send it for approval."""
     draft = _draft(text, file)
 
-    async def call(service: Any) -> Outcome:
-        dept = department if department is not None else service.directory.department_of(person)
-        result = await _check(corpus, draft, service, dept)
-        await service.record_check(person, result, draft=draft, department=dept, platform="cli")
-        return await service.submit(person, draft, result, department=dept, platform="cli")
+    async def call(steward: Steward, me: Person) -> Outcome:
+        if department is not None:
+            if not steward.is_coe(me):
+                assert steward.workflow is not None
+                from bot.steward.convert import outcome as public
 
-    _act(corpus, as_json, call)
+                return public(await steward.workflow.refuse(
+                    "submit", me.email, "only the CoE hub may choose the department a draft is routed by; "
+                    "yours comes from the directory"))
+            me = me.model_copy(update={"department": _text(department, "department")})
+        check_id, refused = await _checked(steward, me, draft)
+        return refused or await steward.submit(me, check_id or 0)
+
+    _act(corpus, as_json, person, call)
 
 
 @app.command()
 def resubmit(
-    submission: Annotated[int, typer.Argument(help="Submission number.")],
+    submission: Annotated[str, typer.Argument(help="Submission number.")],
     person: AsOpt,
     text: Annotated[str | None, typer.Argument(help="The new draft; '-' reads standard input.")] = None,
     file: Annotated[Path | None, typer.Option("--file", "-f", help="Read the draft from a file.")] = None,
@@ -227,109 +270,115 @@ def resubmit(
 ) -> None:
     """Send a new version of a draft whose approvers asked for changes."""
     draft = _draft(text, file)
+    sid = _number(submission, "submission number")
 
-    async def call(service: Any) -> Outcome:
-        view = await service.get(submission)
-        dept = view.department if view is not None else ""
-        result = await _check(corpus, draft, service, dept)
-        return await service.resubmit(submission, person, draft, result)
+    async def call(steward: Steward, me: Person) -> Outcome:
+        check_id, refused = await _checked(steward, me, draft)
+        return refused or await steward.resubmit(me, sid, check_id or 0)
 
-    _act(corpus, as_json, call)
+    _act(corpus, as_json, person, call)
 
 
 @app.command()
 def pending(person: AsOpt, corpus: CorpusOpt = None, as_json: JsonOpt = False) -> None:
     """What you may decide now."""
-    _act(corpus, as_json, lambda s: s.pending(person))
+    _act(corpus, as_json, person, lambda s, me: s.pending(me))
 
 
 @app.command()
-def show(submission: Annotated[int, typer.Argument(help="Submission number.")],
+def show(submission: Annotated[str, typer.Argument(help="Submission number.")], person: AsOpt,
          corpus: CorpusOpt = None, as_json: JsonOpt = False) -> None:
-    """Show a submission: its text, state, votes and comments."""
-    from bot.replies import error
-    from bot.workflow.messages import Outcome, submission_reply
-
-    async def call(service: Any) -> Outcome:
-        view = await service.get(submission)
-        if view is None:
-            return Outcome(ok=False, code="not_found", reply=error("Not found", f"there is no submission #{submission}"))
-        reply = submission_reply(view, title=f"Submission #{view.id}", audience="none")
-        return Outcome(ok=True, code="show", reply=reply, submission=view)
-
-    _act(corpus, as_json, call)
+    """Show a submission (its requester, its approvers and the CoE hub only): text, state, votes, comments."""
+    sid = _number(submission, "submission number")
+    _act(corpus, as_json, person, lambda s, me: s.show(me, sid))
 
 
 def _vote_command(name: str, value: str, summary: str) -> None:
-    def command(submission: Annotated[int, typer.Argument(help="Submission number.")], person: AsOpt,
+    def command(submission: Target, person: AsOpt, version: VersionOpt = None,
                 note: Annotated[str, typer.Option(help="A note recorded with the vote.")] = "",
                 corpus: CorpusOpt = None, as_json: JsonOpt = False) -> None:
-        _act(corpus, as_json, lambda s: s.vote(submission, person, value, note=note))
+        sid, ver = _version(submission, version)
+        text = _text(note, "--note", required=False)
+        _act(corpus, as_json, person, lambda s, me: s.vote(me, sid, ver, value, text))
 
     command.__doc__ = summary
     app.command(name)(command)
 
 
-_vote_command("approve", "approve", "Approve a submission.")
-_vote_command("reject", "reject", "Reject a submission.")
+_vote_command("approve", "approve", "Approve the version of a submission you read.")
+_vote_command("reject", "reject", "Reject the version of a submission you read.")
 _vote_command("request-changes", "changes", "Ask the requester to change the draft and resubmit it.")
 
 
 @app.command()
-def unvote(submission: Annotated[int, typer.Argument(help="Submission number.")], person: AsOpt,
+def unvote(submission: Target, person: AsOpt, version: VersionOpt = None,
            corpus: CorpusOpt = None, as_json: JsonOpt = False) -> None:
     """Withdraw your vote while the decision is open."""
-    _act(corpus, as_json, lambda s: s.withdraw_vote(submission, person))
+    sid, ver = _version(submission, version)
+    _act(corpus, as_json, person, lambda s, me: s.unvote(me, sid, ver))
 
 
 @app.command()
-def comment(submission: Annotated[int, typer.Argument(help="Submission number.")],
+def comment(submission: Annotated[str, typer.Argument(help="Submission number.")],
             text: Annotated[str, typer.Argument(help="The comment.")], person: AsOpt,
             corpus: CorpusOpt = None, as_json: JsonOpt = False) -> None:
-    """Comment on a submission (the requester and its approvers)."""
-    _act(corpus, as_json, lambda s: s.comment(submission, person, text))
+    """Comment on a submission (the requester, its approvers and the CoE hub)."""
+    sid = _number(submission, "submission number")
+    body = _text(text, "comment")
+    _act(corpus, as_json, person, lambda s, me: s.comment(me, sid, body))
 
 
 @app.command()
-def withdraw(submission: Annotated[int, typer.Argument(help="Submission number.")], person: AsOpt,
+def withdraw(submission: Annotated[str, typer.Argument(help="Submission number.")], person: AsOpt,
              corpus: CorpusOpt = None, as_json: JsonOpt = False) -> None:
     """Withdraw your own submission."""
-    _act(corpus, as_json, lambda s: s.withdraw(submission, person))
+    sid = _number(submission, "submission number")
+    _act(corpus, as_json, person, lambda s, me: s.withdraw(me, sid))
 
 
 @app.command()
-def posted(submission: Annotated[int, typer.Argument(help="Submission number.")], person: AsOpt,
+def posted(submission: Annotated[str, typer.Argument(help="Submission number.")], person: AsOpt,
            url: Annotated[str, typer.Option(help="Where it was posted.")] = "",
            corpus: CorpusOpt = None, as_json: JsonOpt = False) -> None:
     """Mark an approved submission as posted."""
-    _act(corpus, as_json, lambda s: s.mark_posted(submission, person, url))
+    sid = _number(submission, "submission number")
+    link = _text(url, "--url", required=False)
+    _act(corpus, as_json, person, lambda s, me: s.mark_posted(me, sid, link))
 
 
 @app.command()
-def dispute(rule: Annotated[str, typer.Argument(help="The rule id shown with the finding.")], person: AsOpt,
-            reason: Annotated[str, typer.Option(help="Why the finding is wrong.")] = "",
-            phrase: Annotated[str, typer.Option(help="The words it flagged.")] = "",
-            category: Annotated[str, typer.Option(help="The finding's category.")] = "general",
-            submission: Annotated[int | None, typer.Option(help="The submission it came from.")] = None,
+def dispute(finding: Annotated[str, typer.Argument(help="The finding's id shown by the check, e.g. 4-0.")],
+            person: AsOpt, reason: Annotated[str, typer.Option(help="Why the finding is wrong.")] = "",
             corpus: CorpusOpt = None, as_json: JsonOpt = False) -> None:
-    """Dispute a finding you think is wrong."""
-    _act(corpus, as_json, lambda s: s.dispute(person, rule, reason, phrase=phrase, category=category,
-                                              submission_id=submission))
+    """Dispute a finding of a check of yours (rule, phrase and route come from the check)."""
+    why = _text(reason, "--reason")
+    _act(corpus, as_json, person, lambda s, me: s.dispute(me, finding, why))
 
 
 @app.command("resolve-dispute")
-def resolve_dispute(dispute_id: Annotated[int, typer.Argument(help="Dispute number.")],
+def resolve_dispute(dispute_id: Annotated[str, typer.Argument(help="Dispute number.")],
                     decision: Annotated[str, typer.Argument(help="uphold or false-positive.")], person: AsOpt,
                     note: Annotated[str, typer.Option(help="A note for the requester.")] = "",
                     corpus: CorpusOpt = None, as_json: JsonOpt = False) -> None:
-    """Decide a dispute: uphold the finding or mark it a false positive (adds a scoped exception)."""
-    _act(corpus, as_json, lambda s: s.resolve_dispute(dispute_id, person, decision, note))
+    """Decide a dispute: uphold the finding or mark it a false positive (a scoped, expiring exception)."""
+    did = _number(dispute_id, "dispute number")
+    text = _text(note, "--note", required=False)
+    _act(corpus, as_json, person, lambda s, me: s.resolve_dispute(me, did, decision, text))
 
 
 @app.command()
 def remind(corpus: CorpusOpt = None, as_json: JsonOpt = False) -> None:
-    """Run the reminders, escalations and expiries that are due (safe on every replica at once)."""
-    _act(corpus, as_json, lambda s: s.remind_overdue())
+    """Run the reminders, escalations and expiries that are due (safe on every replica at once);
+    their notifications go to the outbox."""
+    from bot.steward import Steward
+
+    loaded = corpus_or_exit(corpus)
+    directory = directory_or_exit(corpus)
+
+    async def work(db: Database) -> Outcome:
+        return await Steward(loaded, directory=directory, db=db).tick()
+
+    _emit(with_database(work), as_json)
 
 
 # --- audit and retention ---------------------------------------------------------------------

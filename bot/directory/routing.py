@@ -154,6 +154,27 @@ class Directory:
         email = email.lower()
         return tuple(g for g, grp in self.spec.groups.items() if email in grp.members or email in grp.backups)
 
+    def members_of(self, group_id: str) -> frozenset[str]:
+        grp = self.group(group_id)
+        return frozenset(grp.members) | frozenset(grp.backups) if grp is not None else frozenset()
+
+    def rule_owners(self, category: str, rule: str) -> tuple[str, ...]:
+        """The groups that own a rule: those its routes name by category or rule id (not the
+        requester's department advisors, who approve drafts but do not own the policy). The CoE hub
+        owns every rule no route names."""
+        owners: dict[str, None] = {}
+        for r in self.spec.routes:
+            if r.departments:
+                continue
+            by_category = not r.categories or category in r.categories
+            by_rule = not r.rules or any(fnmatchcase(rule, p) for p in r.rules)
+            if (r.categories or r.rules) and by_category and by_rule:
+                for req in r.require:
+                    for g in req.groups:
+                        if g != DEPARTMENT:
+                            owners.setdefault(g, None)
+        return tuple(owners) or (self.hub,)
+
     # --- recipients -----------------------------------------------------------------
 
     def person_recipient(self, email: str) -> Recipient:

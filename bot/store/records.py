@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
@@ -25,13 +28,17 @@ def _sha(text: str) -> str:
 
 
 async def record_check(db: Database, clock: Clock, actor: str, result: CheckResult, *, draft: str = "",
-                       department: str = "", platform: str = "", submission_id: int | None = None) -> int:
-    """Store one check: who, when, verdict, categories, rules fired, corpus version (not the draft)."""
+                       department: str = "", platform: str = "", submission_id: int | None = None,
+                       keep_draft: bool = False) -> int:
+    """Store one check: who, when, verdict, categories, rules fired, corpus version. With `keep_draft`
+    the text and the findings (with spans) stay too, so the check's id is a handle for "Send for
+    approval" and for disputing a finding; the retention purge removes the text later."""
     categories = list(dict.fromkeys(list(result.categories) or [f.category for f in result.findings]))
     row = CheckRecord(at=clock.now(), actor=actor, department=department, platform=platform,
                       verdict=result.verdict, categories=categories,
                       rules=sorted({f.rule for f in result.findings}), corpus_version=result.corpus_version,
-                      draft_hash=_sha(draft), submission_id=submission_id)
+                      draft_hash=_sha(draft), submission_id=submission_id, draft=draft if keep_draft else None,
+                      findings=[f.to_json() for f in result.findings] if keep_draft else [])
     async with db.transaction() as session:
         session.add(row)
         await session.flush()
@@ -85,6 +92,32 @@ async def _upsert_person(db: Database, clock: Clock, email: str, name: str, depa
         row.updated_at = clock.now()
 
 
+async def purge_check_drafts(db: Database, clock: Clock, older_than: timedelta) -> int:
+    """Remove the texts of checks older than `older_than` (their hash stays); audited when any went."""
+    from bot.audit.chain import Event, append
+
+    now = clock.now()
+    async with db.transaction() as session:
+        result = await session.execute(update(CheckRecord).where(
+            col(CheckRecord.draft).is_not(None), col(CheckRecord.at) < now - older_than)
+            .values(draft=None, purged_at=now))
+        count = int(getattr(result, "rowcount", 0) or 0)
+        if count:
+            await append(session, db, Event(actor="steward", action="purged", detail={
+                "check_drafts": count, "older_than_days": older_than.total_seconds() / 86400}), now)
+    return count
+
+
+async def person_row(db: Database, email: str) -> PersonRow | None:
+    async with db.reading() as session:
+        return await session.get(PersonRow, email)
+
+
+async def check_row(db: Database, check_id: int) -> CheckRecord | None:
+    async with db.reading() as session:
+        return await session.get(CheckRecord, check_id)
+
+
 async def email_for(db: Database, platform: str, user_id: str) -> str | None:
     column = col(PersonRow.slack_id) if platform == "slack" else col(PersonRow.teams_id)
     async with db.reading() as session:
@@ -92,17 +125,21 @@ async def email_for(db: Database, platform: str, user_id: str) -> str | None:
 
 
 async def link_message(db: Database, clock: Clock, submission_id: int, platform: str, channel: str,
-                       message_id: str, kind: str = "review_card") -> None:
+                       message_id: str, kind: str = "review_card", *, version: int | None = None) -> None:
+    """Record a card's message; an upsert, so two deliveries recording it at once both succeed."""
+    insert = pg_insert if db.is_postgres else sqlite_insert
     async with db.transaction() as session:
-        if await session.get(MessageRef, (platform, channel, message_id)) is None:
-            session.add(MessageRef(platform=platform, channel=channel, message_id=message_id,
-                                   submission_id=submission_id, kind=kind, created_at=clock.now()))
+        await session.execute(insert(MessageRef).values(
+            platform=platform, channel=channel, message_id=message_id, submission_id=submission_id,
+            version=version, kind=kind, created_at=clock.now()).on_conflict_do_nothing(
+            index_elements=["platform", "channel", "message_id"]))
 
 
-async def submission_for_message(db: Database, platform: str, channel: str, message_id: str) -> int | None:
+async def card_for_message(db: Database, platform: str, channel: str,
+                           message_id: str) -> tuple[int, int | None] | None:
     async with db.reading() as session:
         row = await session.get(MessageRef, (platform, channel, message_id))
-        return row.submission_id if row else None
+        return (row.submission_id, row.version) if row else None
 
 
 async def messages_for(db: Database, submission_id: int) -> list[tuple[str, str, str]]:

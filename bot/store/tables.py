@@ -58,8 +58,11 @@ class CheckRecord(SQLModel, table=True):
     categories: list[str] = _json()
     rules: list[str] = _json()               # ids of the rules that fired (override rates)
     corpus_version: str = ""
-    draft_hash: str = ""                     # the draft itself is not kept
+    draft_hash: str = ""
+    draft: str | None = None                 # kept so "Send for approval" and disputes refer to the check
+    findings: list[dict[str, Any]] = _json()  # with spans: a dispute names a finding by its index here
     submission_id: int | None = None
+    purged_at: datetime | None = _ts(nullable=True)
 
 
 class QuestionRecord(SQLModel, table=True):
@@ -89,6 +92,8 @@ class Submission(SQLModel, table=True):
     platform: str = ""
     state: str = Field(index=True)
     version: int = 1                         # the current version's number
+    revision: int = 0                        # bumped on every change: stable keys for card updates
+    open_route: bool = False                 # anyone but the requester may approve (an open group)
     verdict: str = ""
     categories: list[str] = _json()
     route: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
@@ -119,6 +124,15 @@ class SubmissionVersion(SQLModel, table=True):
     purged_at: datetime | None = _ts(nullable=True)
 
 
+class SubmissionApprover(SQLModel, table=True):
+    """Who may decide the current version (members and backups of the route's groups): lets
+    `pending()` be one indexed query instead of reading every route."""
+
+    __tablename__ = "submission_approver"
+    submission_id: int = Field(foreign_key="submission.id", primary_key=True)
+    email: str = Field(primary_key=True, max_length=320, index=True)
+
+
 class Vote(SQLModel, table=True):
     """An approver's current vote on one version; changing it updates the row, withdrawing deletes it.
     The history of every change is in the audit log."""
@@ -131,6 +145,7 @@ class Vote(SQLModel, table=True):
     approver: str
     value: str                               # approve | reject | changes
     note: str = ""
+    text_hash: str = ""                      # of the version the approver saw
     cast_at: datetime = _ts()
 
 
@@ -154,6 +169,7 @@ class ProcessedEvent(SQLModel, table=True):
     actor: str = ""
     submission_id: int | None = None
     reply: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    notifications: list[dict[str, Any]] = _json()   # what the first delivery enqueued, returned again
     at: datetime = _ts()
 
 
@@ -182,9 +198,11 @@ class Dispute(SQLModel, table=True):
     department: str = ""
     rule: str = Field(index=True)
     category: str = ""
+    severity: str = ""                       # the rule's, from the corpus
     phrase: str = ""
     reason: str
     submission_id: int | None = None
+    check_id: int | None = None
     state: str = Field(default="open", index=True)   # open | upheld | false_positive
     resolver: str = ""
     resolution_note: str = ""
@@ -204,9 +222,12 @@ class SuppressionRow(SQLModel, table=True):
     phrase: str = ""
     department: str = Field(default="", index=True)
     dispute_id: int | None = Field(default=None, foreign_key="dispute.id")
+    severity: str = ""
     created_by: str = ""
     created_at: datetime = _ts()
+    expires_at: datetime | None = _ts(nullable=True)
     revoked_at: datetime | None = _ts(nullable=True)
+    revoked_by: str = ""
 
 
 class MessageRef(SQLModel, table=True):
@@ -218,8 +239,40 @@ class MessageRef(SQLModel, table=True):
     channel: str = Field(primary_key=True, max_length=255)
     message_id: str = Field(primary_key=True, max_length=255)
     submission_id: int = Field(foreign_key="submission.id", index=True)
+    version: int | None = None               # the version the card showed: a reaction votes on it
     kind: str = "review_card"
     created_at: datetime = _ts()
+
+
+class OutboxRow(SQLModel, table=True):
+    """A notification to deliver, written in the same transaction as the change that causes it.
+    state: pending → sending (claimed until `claimed_until`) → sent | dead; superseded for a card
+    update overtaken by a newer one."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "state", "next_attempt_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=400)
+    platform: str = Field(max_length=20)
+    recipient_kind: str = "person"           # person | group
+    recipient_id: str = ""                   # e-mail or group id
+    address: str = ""                        # platform address (channel id, user id) when known
+    recipient_name: str = ""
+    kind: str = ""                           # review_request, card, decision, comment, reminder, …
+    op: str = "post"                         # post | update
+    card_key: str = Field(default="", index=True)   # for updates: the key of the card's first send
+    submission_id: int | None = None
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    state: str = "pending"
+    attempts: int = 0
+    next_attempt_at: datetime = _ts()
+    claimed_until: datetime | None = _ts(nullable=True)
+    claimed_by: str = ""
+    last_error: str = ""
+    message_id: str = ""
+    channel: str = ""
+    created_at: datetime = _ts()
+    sent_at: datetime | None = _ts(nullable=True)
 
 
 class AuditEvent(SQLModel, table=True):

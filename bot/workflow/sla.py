@@ -10,7 +10,7 @@ restart. Each due job is claimed and carried out in one transaction:
   conditional `UPDATE … WHERE done_at IS NULL` is the claim: a replica that
   finds `rowcount == 0` lost the race and moves on.
 
-Lock order is job → submission → audit head; votes take submission → audit
+Lock order is job → submission → outbox → audit head; votes take submission → audit
 head, so the two never wait on each other in a cycle. A job whose submission
 has moved on (decided, withdrawn, resubmitted) is closed as `stale`.
 """
@@ -26,6 +26,7 @@ from sqlmodel import col
 
 from bot.audit.chain import Event, append
 from bot.directory.routing import RoutePlan
+from bot.replies import Notification as SentNotification
 from bot.replies import notice
 from bot.store.tables import SlaJob, Submission
 from bot.workflow import states
@@ -39,6 +40,7 @@ _NOTHING = object()
 
 async def run_due_jobs(service: WorkflowService, now: datetime, *, limit: int = 500) -> Outcome:
     notes: list[Notification] = []
+    sent: list[SentNotification] = []
     done: list[tuple[str, int]] = []
     skipped = 0
     for _ in range(limit):
@@ -49,13 +51,14 @@ async def run_due_jobs(service: WorkflowService, now: datetime, *, limit: int = 
             skipped += 1
             continue
         assert isinstance(result, tuple)
-        kind, submission_id, job_notes = result
+        kind, submission_id, job_notes, job_sent = result
         done.append((kind, submission_id))
         notes.extend(job_notes)
+        sent.extend(job_sent)
     counts = {k: sum(1 for kind, _ in done if kind == k) for k in ("remind", "escalate", "expire")}
     reply = notice("SLA run", f"{counts['remind']} reminder(s), {counts['escalate']} escalation(s), "
                               f"{counts['expire']} expiry(ies)")
-    return Outcome(ok=True, code="sla", reply=reply, notifications=tuple(notes),
+    return Outcome(ok=True, code="sla", reply=reply, notifications=tuple(notes), outbox=tuple(sent),
                    data={"jobs": done, "stale": skipped})
 
 
@@ -114,5 +117,6 @@ async def _run_one(service: WorkflowService, session: AsyncSession, now: datetim
                                 "expired", sub.id, key)
         notes += service._notify(service._approver_recipients(plan), submission_reply(view, title=title),
                                  "expired", sub.id, key)
-    return job.kind, sub.id, notes
+    sent = await service.enqueue_notes(session, notes, now)
+    return job.kind, sub.id, notes, sent
 

@@ -22,6 +22,7 @@ CHANGES_REQUESTED = "changes_requested"
 WITHDRAWN = "withdrawn"
 EXPIRED = "expired"
 POSTED = "posted"
+SUPERSEDED = "superseded"     # never stored: how an old version's card shows once a new one is out
 
 STATES = (SUBMITTED, APPROVED, REJECTED, CHANGES_REQUESTED, WITHDRAWN, EXPIRED, POSTED)
 OPEN = frozenset({SUBMITTED, CHANGES_REQUESTED})                  # the requester can still act
@@ -42,7 +43,7 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
 _STATE_WORDS = {
     SUBMITTED: "waiting for approval", APPROVED: "approved", REJECTED: "rejected",
     CHANGES_REQUESTED: "waiting for changes", WITHDRAWN: "withdrawn", EXPIRED: "expired (nobody decided in time)",
-    POSTED: "posted",
+    POSTED: "posted", SUPERSEDED: "superseded by a newer version",
 }
 
 
