@@ -71,8 +71,9 @@ async def test_every_check_and_question_is_recorded_and_gaps_flagged(steward: St
 async def test_a_false_positive_ruling_changes_later_checks_for_that_department(steward: Steward) -> None:
     assert steward.workflow is not None
     ada = TerminalChat(steward, person=ADA)
-    await ada.handle(f"/check {CLAIM}")
-    disputed = await ada.handle("/dispute claims.superlative it quotes an analyst ranking")
+    checked = await ada.handle(f"/check {CLAIM}")
+    assert "(finding 1-0, rule claims.superlative)" in checked
+    disputed = await ada.handle("/dispute 1-0 it quotes an analyst ranking")
     assert "Not done" not in disputed
     dispute_id = 1
     ruling = await steward.workflow.resolve_dispute(dispute_id, HUB, "false_positive", "analyst quote")

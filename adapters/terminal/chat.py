@@ -1,19 +1,20 @@
-"""The terminal chat: typed lines in, core calls, neutral replies rendered as text.
+"""The terminal chat: typed lines in, facade calls, neutral replies rendered as text.
 
-It is the model for the other adapters: `handle(line)` is the pure
-"platform input → core call → rendered reply" path, and the REPL around it is
-only wiring. Tests drive `handle` directly (errbot's testbot idea).
+It is the reference adapter: it imports only `bot.steward` and `bot.replies`,
+`handle(line)` is the pure "platform input → core call → rendered reply" path,
+and notifications reach it the way they reach Slack or Teams — through the
+outbox, delivered by the `LocalSender` registered for the "local" platform.
+Tests drive `handle` directly (errbot's testbot idea).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 
-from bot.replies import Reply
-from bot.steward import Steward
+from bot.replies import ApprovalView, Outcome, Person, Reply, notice
+from bot.steward import Delivery, InvalidInput, Steward
 from bot.text_render import render_text
-from bot.workflow.messages import Outcome
-from bot.workflow.service import WorkflowService
 
 HELP = """\
 Type a draft post to check it, or a question about the policy to get an answer.
@@ -24,36 +25,68 @@ Type a draft post to check it, or a question about the policy to get an answer.
 
 HELP_WORKFLOW = """
 Approvals:
-  /submit [TEXT]     send TEXT (or the last draft you checked) for approval
-  /pending           drafts waiting for your decision
-  /mine              your own submissions
-  /approve ID [NOTE] /reject ID [NOTE] /changes ID [NOTE]   decide on a submission
+  /submit [TEXT]     send the draft you last checked (or TEXT, checked first) for approval
+  /pending           drafts waiting for your decision      /mine   your own submissions
+  /show ID           a submission: text, findings, votes, comments (if you may see it)
+  /approve ID [NOTE] /reject ID [NOTE] /changes ID [NOTE]   vote on the version you last saw
+                     (or name it: /approve 3v2)
   /unvote ID         withdraw your vote      /comment ID TEXT   comment on it
-  /withdraw ID       withdraw your own submission
-  /dispute RULE REASON   say a finding is wrong (a reviewer decides)
-  /as EMAIL          act as someone else (to try the approver's side)"""
+  /withdraw ID       withdraw your own submission    /posted ID [URL]   mark it posted
+  /resubmit ID [TEXT]  send a new version (the draft you last checked, or TEXT)
+  /dispute FINDING REASON   say a finding of your last check is wrong (FINDING is its id, e.g. 4-0)
+  /resolve ID uphold|false-positive [NOTE]   decide a dispute
+  /exceptions        exceptions in force (CoE hub)      /revoke ID REASON   end one
+  /as EMAIL          act as someone else in the company (to try the approver's side)"""
 
 Command = Callable[[str], Awaitable[list[Reply]]]
+_ID_VERSION = re.compile(r"^#?(\d+)(?:v(\d+))?$", re.I)
+
+
+class LocalSender:
+    """The local platform's sender: keeps what was delivered, for the chat to show."""
+
+    def __init__(self) -> None:
+        self.delivered: list[Delivery] = []
+        self._next = 0
+
+    async def send(self, delivery: Delivery) -> tuple[str, str]:
+        self._next += 1
+        self.delivered.append(delivery)
+        if delivery.op == "update" and delivery.message_id:
+            return delivery.message_id, delivery.channel
+        return f"local-{self._next}", delivery.to.address
 
 
 class TerminalChat:
     def __init__(self, steward: Steward, person: str = "you@localhost") -> None:
         self.steward = steward
-        self.person = person
-        self.last_draft: str | None = None
+        self.email = person.strip().lower()
+        self._person: Person | None = None
+        self.last_check: int | None = None
+        self.seen: dict[int, int] = {}          # submission -> the version this user was last shown
+        self.sender = LocalSender()
         self.commands: dict[str, Command] = {"/check": self._check, "/ask": self._ask}
         self.help = HELP
-        if steward.workflow is not None:
+        self.workflow = steward.workflow is not None
+        if self.workflow:
+            steward.register_sender("local", self.sender)
             self.help += HELP_WORKFLOW
             self.commands.update({
-                "/submit": self._submit, "/pending": self._pending, "/mine": self._mine,
-                "/approve": self._decide("approve"), "/reject": self._decide("reject"),
-                "/changes": self._decide("changes"),
-                "/unvote": self._on_submission("/unvote", lambda sid, _: self._workflow.withdraw_vote(sid, self.person)),
-                "/withdraw": self._on_submission("/withdraw", lambda sid, _: self._workflow.withdraw(sid, self.person)),
-                "/comment": self._comment, "/dispute": self._dispute,
+                "/submit": self._submit, "/pending": self._pending, "/mine": self._mine, "/show": self._show,
+                "/approve": self._vote("approve"), "/reject": self._vote("reject"), "/changes": self._vote("changes"),
+                "/unvote": self._unvote, "/withdraw": self._withdraw, "/posted": self._posted,
+                "/comment": self._comment, "/resubmit": self._resubmit, "/dispute": self._dispute,
+                "/resolve": self._resolve, "/exceptions": self._exceptions, "/revoke": self._revoke,
                 "/as": self._as,
             })
+
+    async def person(self) -> Person:
+        if self._person is None:
+            try:
+                self._person = await self.steward.person(self.email, platform="local")
+            except InvalidInput:
+                self._person = Person(email=self.email, platform="local")
+        return self._person
 
     async def handle(self, line: str) -> str:
         """One typed line → the text to show. Never raises for bad input."""
@@ -66,98 +99,164 @@ class TerminalChat:
         if word.startswith("/"):
             command = self.commands.get(word.lower())
             if command is None:
-                return f"Unknown command {word}. Type /help for the list."
+                return render_text(notice(f"Unknown command {word}. Type /help for the list."))
             replies = await command(rest.strip())
         elif self.steward.looks_like_question(line):
             replies = await self._ask(line)
         else:
             replies = await self._check(line)
+        if self.workflow:
+            replies += await self._delivered()
         return "\n\n".join(render_text(r) for r in replies)
+
+    async def _delivered(self) -> list[Reply]:
+        """Deliver the outbox to the local platform; one line per message the others would see."""
+        self.steward.register_sender("local", self.sender)   # several chats may share one Steward in tests
+        await self.steward.dispatch()
+        lines = []
+        for d in self.sender.delivered:
+            what = "updated card" if d.op == "update" else d.kind.replace("_", " ")
+            lines.append(notice(f"→ {d.to.name or d.to.id} ({what}): {d.reply.title}"))
+        self.sender.delivered.clear()
+        return lines
+
+    def _remember(self, approval: ApprovalView | None) -> None:
+        if approval is not None:
+            self.seen[approval.submission_id] = approval.version
+
+    def _shown(self, outcome: Outcome) -> list[Reply]:
+        self._remember(outcome.reply.approval)
+        for view in outcome.data.get("submissions", []):
+            if isinstance(view, ApprovalView):
+                self._remember(view)
+        return [outcome.reply]
+
+    def usage(self, message: str) -> list[Reply]:
+        return [self.steward.usage(message)]
 
     # -- check and ask ---------------------------------------------------------------------------
 
     async def _check(self, text: str) -> list[Reply]:
         if not text.strip():
-            return [self.steward.usage("Give the draft after /check.")]
-        self.last_draft = text
-        return [await self.steward.check_reply(text, self.person, platform="terminal")]
+            return self.usage("Give the draft after /check.")
+        reply = await self.steward.check_draft(await self.person(), text, platform="local")
+        self.last_check = reply.check_id
+        return [reply]
 
     async def _ask(self, question: str) -> list[Reply]:
         if not question.strip():
-            return [self.steward.usage("Give the question after /ask.")]
-        return [await self.steward.ask_reply(question, self.person, platform="terminal")]
+            return self.usage("Give the question after /ask.")
+        return [await self.steward.ask_question(await self.person(), question, platform="local")]
 
     # -- workflow --------------------------------------------------------------------------------
 
     @staticmethod
-    def _shown(outcome: Outcome) -> list[Reply]:
-        """The actor's reply, then one line per notification the chat platforms would deliver."""
-        replies = [outcome.reply]
-        for n in outcome.notifications:
-            where = n.to.name or n.to.id
-            replies.append(Reply(kind="notice", title=f"→ {where}: {n.reply.title}", body=n.reply.body))
-        return replies
-
-    @staticmethod
-    def _id_and_rest(args: str) -> tuple[int | None, str]:
+    def _target(args: str) -> tuple[int | None, int | None, str]:
         head, _, rest = args.partition(" ")
-        return (int(head.lstrip("#")), rest.strip()) if head.lstrip("#").isdigit() else (None, rest)
-
-    def _usage_id(self, command: str) -> list[Reply]:
-        return [self.steward.usage(f"Give the submission number, e.g. {command} 12.")]
+        match = _ID_VERSION.match(head)
+        if not match:
+            return None, None, args
+        return int(match.group(1)), int(match.group(2)) if match.group(2) else None, rest.strip()
 
     async def _submit(self, text: str) -> list[Reply]:
-        draft = text or self.last_draft
-        if not draft:
-            return [self.steward.usage("Give the draft after /submit, or check one first.")]
-        return self._shown(await self.steward.submit(self.person, draft, platform="terminal"))
+        shown: list[Reply] = []
+        if text:
+            shown = await self._check(text)
+        if self.last_check is None:
+            return shown or self.usage("Give the draft after /submit, or check one first.")
+        return shown + self._shown(await self.steward.submit(await self.person(), self.last_check))
+
+    async def _resubmit(self, args: str) -> list[Reply]:
+        sid, _, text = self._target(args)
+        if sid is None:
+            return self.usage("Use /resubmit ID [TEXT], e.g. /resubmit 3.")
+        shown: list[Reply] = []
+        if text:
+            shown = await self._check(text)
+        if self.last_check is None:
+            return shown or self.usage("Check the new draft first (type it), then /resubmit ID.")
+        return shown + self._shown(await self.steward.resubmit(await self.person(), sid, self.last_check))
 
     async def _pending(self, _: str) -> list[Reply]:
-        return self._shown(await self.steward.pending(self.person))
+        return self._shown(await self.steward.pending(await self.person()))
 
     async def _mine(self, _: str) -> list[Reply]:
-        return self._shown(await self._workflow.mine(self.person))
+        return self._shown(await self.steward.mine(await self.person()))
 
-    def _decide(self, value: str) -> Command:
-        return self._on_submission(f"/{value}", lambda sid, note: self.steward.vote(self.person, sid, value,
-                                                                                    note=note))
+    async def _show(self, args: str) -> list[Reply]:
+        sid, _, _ = self._target(args)
+        if sid is None:
+            return self.usage("Give the submission number, e.g. /show 12.")
+        return self._shown(await self.steward.show(await self.person(), sid))
 
-    def _on_submission(self, command: str, call: Callable[[int, str], Awaitable[Outcome]]) -> Command:
-        """A command taking a submission number (and optional text): '/approve 12 looks good'."""
+    def _vote(self, value: str) -> Command:
         async def run(args: str) -> list[Reply]:
-            sid, rest = self._id_and_rest(args)
+            sid, version, note = self._target(args)
             if sid is None:
-                return self._usage_id(command)
-            return self._shown(await call(sid, rest))
+                return self.usage(f"Give the submission number, e.g. /{value} 12.")
+            version = version or self.seen.get(sid)
+            if version is None:
+                return self.usage(f"Look at #{sid} first (/show {sid}), so your vote is on the version you read.")
+            return self._shown(await self.steward.vote(await self.person(), sid, version, value, note))
         return run
 
-    @property
-    def _workflow(self) -> WorkflowService:
-        assert self.steward.workflow is not None  # workflow commands exist only with a database
-        return self.steward.workflow
+    async def _unvote(self, args: str) -> list[Reply]:
+        sid, version, _ = self._target(args)
+        if sid is None:
+            return self.usage("Give the submission number, e.g. /unvote 12.")
+        version = version or self.seen.get(sid)
+        if version is None:
+            return self.usage(f"Look at #{sid} first (/show {sid}).")
+        return self._shown(await self.steward.unvote(await self.person(), sid, version))
+
+    async def _withdraw(self, args: str) -> list[Reply]:
+        sid, _, _ = self._target(args)
+        if sid is None:
+            return self.usage("Give the submission number, e.g. /withdraw 12.")
+        return self._shown(await self.steward.withdraw(await self.person(), sid))
+
+    async def _posted(self, args: str) -> list[Reply]:
+        sid, _, url = self._target(args)
+        if sid is None:
+            return self.usage("Give the submission number, e.g. /posted 12 https://…")
+        return self._shown(await self.steward.mark_posted(await self.person(), sid, url))
 
     async def _comment(self, args: str) -> list[Reply]:
-        sid, text = self._id_and_rest(args)
+        sid, _, text = self._target(args)
         if sid is None or not text:
-            return [self.steward.usage("Use /comment ID TEXT.")]
-        return self._shown(await self._workflow.comment(sid, self.person, text))
+            return self.usage("Use /comment ID TEXT.")
+        return self._shown(await self.steward.comment(await self.person(), sid, text))
 
     async def _dispute(self, args: str) -> list[Reply]:
-        rule, _, reason = args.partition(" ")
-        if not rule or not reason.strip():
-            return [self.steward.usage("Use /dispute RULE REASON, e.g. /dispute claims.superlative it's a quote")]
-        finding = None
-        if self.last_draft:
-            result = self.steward.check(self.last_draft)
-            finding = next((f for f in result.findings if f.rule == rule), None)
-        phrase = self.last_draft[finding.span[0]:finding.span[1]] if finding and self.last_draft else ""
-        category = finding.category if finding else rule.split(".")[0]
-        return self._shown(await self._workflow.dispute(
-            self.person, rule, reason.strip(), category=category, phrase=phrase,
-            corpus_version=self.steward.corpus.version))
+        finding, _, reason = args.partition(" ")
+        if not finding or not reason.strip():
+            return self.usage("Use /dispute FINDING REASON with the finding's id from your check, "
+                              "e.g. /dispute 4-0 it quotes an analyst")
+        return self._shown(await self.steward.dispute(await self.person(), finding, reason))
+
+    async def _resolve(self, args: str) -> list[Reply]:
+        did, _, rest = self._target(args)
+        decision, _, note = rest.partition(" ")
+        if did is None or not decision:
+            return self.usage("Use /resolve ID uphold|false-positive [NOTE].")
+        return self._shown(await self.steward.resolve_dispute(await self.person(), did, decision, note))
+
+    async def _exceptions(self, _: str) -> list[Reply]:
+        return self._shown(await self.steward.exceptions(await self.person()))
+
+    async def _revoke(self, args: str) -> list[Reply]:
+        eid, _, reason = self._target(args)
+        if eid is None or not reason:
+            return self.usage("Use /revoke ID REASON.")
+        return self._shown(await self.steward.revoke_exception(await self.person(), eid, reason))
 
     async def _as(self, email: str) -> list[Reply]:
-        if "@" not in email or " " in email:
-            return [self.steward.usage("Use /as EMAIL, e.g. /as legal.lead@northwindlabs.com")]
-        self.person = email.lower()
-        return [Reply(kind="notice", title=f"You are now {self.person}")]
+        try:
+            person = await self.steward.person(email, platform="local")
+        except InvalidInput:
+            return self.usage("Use /as EMAIL, e.g. /as legal.lead@northwindlabs.com")
+        if not self.steward.in_company(person.email):
+            return self.usage(f"{person.email} is not a company address; use a colleague's e-mail.")
+        # A new persona starts clean: another person's draft and views are not theirs.
+        self.email, self._person, self.last_check, self.seen = person.email, person, None, {}
+        return [notice(f"You are now {person.email}")]

@@ -17,7 +17,7 @@ async def run(chat: TerminalChat, stdin: TextIO = sys.stdin, stdout: TextIO = sy
     loop = asyncio.get_running_loop()
     while True:
         if interactive:
-            print(f"\n{chat.person}> ", end="", file=stdout, flush=True)
+            print(f"\n{chat.email}> ", end="", file=stdout, flush=True)
         line = await loop.run_in_executor(None, stdin.readline)
         if not line or line.strip() in ("/quit", "/exit"):
             break

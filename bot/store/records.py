@@ -27,13 +27,17 @@ def _sha(text: str) -> str:
 
 
 async def record_check(db: Database, clock: Clock, actor: str, result: CheckResult, *, draft: str = "",
-                       department: str = "", platform: str = "", submission_id: int | None = None) -> int:
-    """Store one check: who, when, verdict, categories, rules fired, corpus version (not the draft)."""
+                       department: str = "", platform: str = "", submission_id: int | None = None,
+                       keep_draft: bool = False) -> int:
+    """Store one check: who, when, verdict, categories, rules fired, corpus version. With `keep_draft`
+    the text and the findings (with spans) stay too, so the check's id is a handle for "Send for
+    approval" and for disputing a finding; the retention purge removes the text later."""
     categories = list(dict.fromkeys(list(result.categories) or [f.category for f in result.findings]))
     row = CheckRecord(at=clock.now(), actor=actor, department=department, platform=platform,
                       verdict=result.verdict, categories=categories,
                       rules=sorted({f.rule for f in result.findings}), corpus_version=result.corpus_version,
-                      draft_hash=_sha(draft), submission_id=submission_id)
+                      draft_hash=_sha(draft), submission_id=submission_id, draft=draft if keep_draft else None,
+                      findings=[f.to_json() for f in result.findings] if keep_draft else [])
     async with db.transaction() as session:
         session.add(row)
         await session.flush()
@@ -85,6 +89,16 @@ async def _upsert_person(db: Database, clock: Clock, email: str, name: str, depa
         elif platform == "teams" and user_id:
             row.teams_id = user_id
         row.updated_at = clock.now()
+
+
+async def person_row(db: Database, email: str) -> PersonRow | None:
+    async with db.reading() as session:
+        return await session.get(PersonRow, email)
+
+
+async def check_row(db: Database, check_id: int) -> CheckRecord | None:
+    async with db.reading() as session:
+        return await session.get(CheckRecord, check_id)
 
 
 async def email_for(db: Database, platform: str, user_id: str) -> str | None:

@@ -831,8 +831,11 @@ class WorkflowService:
         for view in views:
             voted = next((x.value for x in view.votes if x.approver == approver), None)
             status = f"you {VOTE_WORDS[voted]} it" if voted else "waiting for you"
+            excerpt = " ".join((view.text or "").split())
+            excerpt = f" — “{excerpt[:77]}…”" if len(excerpt) > 78 else f" — “{excerpt}”" if excerpt else ""
             facts.append(Fact(label=f"#{view.id} from {view.requester}",
-                              value=f"version {view.version}, {status}; {_still_needed(view)} still needed"))
+                              value=f"version {view.version}, {status}; {_still_needed(view)} still needed"
+                                    f"{excerpt}"))
         facts += [Fact(label=f"Dispute #{d.id} from {d.requester}", value=f"{d.rule}: {d.reason}")
                   for d in open_disputes]
         title = (f"{len(views)} submission(s) and {len(open_disputes)} dispute(s) waiting"
