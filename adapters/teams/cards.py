@@ -61,7 +61,8 @@ def card(reply: Reply, *, viewer_actions: bool = True, refresh_user_ids: tuple[s
     actions = [_action(a) for a in reply.actions] if viewer_actions else []
     if actions:
         out["actions"] = actions
-    if reply.approval is not None and refresh_user_ids:
+    if reply.approval is not None and not reply.approval.final:
+        # each listed viewer's Teams client asks for their own card (with the buttons they may use)
         out["refresh"] = {
             "action": {"type": "Action.Execute", "verb": "refresh", "title": "Refresh",
                        "data": _data("refresh", {"submission_id": reply.approval.submission_id,
