@@ -23,17 +23,21 @@ DATA_MARK = "steward"            # every Action.Execute's data carries it, so fo
 
 _COLOR = {"allow": "good", "review": "warning", "block": "attention"}
 _ICON = {"allow": "✅", "review": "🟡", "block": "⛔"}
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~])")
+_MARKDOWN = re.compile(r"([\\`*_\[\]()<>|~])")           # what Teams' markdown subset acts on
+_LIST_MARK = re.compile(r"^(\s*)([-+]|\d+\.)(\s)", re.M)      # a line that would become a list item
 # Buttons that need a few words from the person before they are sent.
 _NEEDS_TEXT = {"dispute": ("reason", "Why is this finding wrong?", True),
                "changes": ("note", "What should change?", True),
-               "reject": ("note", "Why? (optional)", False),
-               "approve": ("note", "Note (optional)", False)}
+               "reject": ("note", "Why? (optional)", False)}
 
 
 def escape(text: str) -> str:
     """Text a person wrote, shown literally: no markdown, no links."""
-    return _MARKDOWN.sub(r"\\\1", text)
+    def unlist(m: re.Match[str]) -> str:
+        mark = m.group(2)
+        return m.group(1) + (mark[:-1] + "\\." if mark.endswith(".") else "\\" + mark) + m.group(3)
+
+    return _LIST_MARK.sub(unlist, _MARKDOWN.sub(r"\\\1", text))
 
 
 def clip(text: str, limit: int = MAX_TEXT) -> str:

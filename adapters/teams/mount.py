@@ -8,6 +8,7 @@ import logging
 from typing import Any
 
 from aiohttp import web
+from pydantic import ValidationError
 
 from adapters.teams.connector import Connector
 from adapters.teams.host import TeamsHost
@@ -52,8 +53,8 @@ def mount(app: web.Application, steward: Steward, settings: TeamsSettings) -> Te
             return web.json_response({"error": "an activity needs type, conversation and serviceUrl"}, status=400)
         try:
             return await host.handle(request, activity, turns)
-        except ValueError as exc:      # the SDK's own parsing refused it
-            log.info("teams: malformed activity refused: %s", type(exc).__name__)
+        except ValidationError as exc:      # the SDK's own activity model refused it
+            log.info("teams: malformed activity refused: %s", exc.error_count())
             return web.json_response({"error": "malformed activity"}, status=400)
 
     async def close(_: web.Application) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import jwt
 from aiohttp import web
 from botbuilder.core import BotFrameworkAdapter, BotFrameworkAdapterSettings, TurnContext
 from botbuilder.schema import Activity, ActivityTypes
@@ -42,8 +43,11 @@ class BotbuilderHost:
 
         try:
             response = await self.adapter.process_activity(parsed, request.headers.get("Authorization", ""), logic)
-        except PermissionError:
+        except (PermissionError, jwt.PyJWTError):   # botframework-connector lets PyJWT's errors through
             return web.json_response({"error": "Invalid token or authentication failed."}, status=401)
+        except OSError as exc:   # its OpenID key endpoint (login.botframework.com) is unreachable
+            log.warning("teams: cannot fetch Bot Framework signing keys: %s", type(exc).__name__)
+            return web.json_response({"error": "cannot verify the token right now"}, status=503)
         if response is not None:
             return web.json_response(response.body, status=response.status)
         return web.Response(status=202 if parsed.type != ActivityTypes.invoke else 200)

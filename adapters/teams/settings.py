@@ -22,6 +22,9 @@ class TeamsSettings(BaseSettings):
         if self.anonymous and self.app_id:
             raise ValueError("STEWARD_TEAMS_ANONYMOUS=true turns authentication off and is for local "
                              "development only; it cannot be combined with TEAMS_APP_ID")
+        if self.app_id and not self.tenant_id:
+            raise ValueError("TEAMS_APP_ID is set but TEAMS_TENANT_ID is not: give the Entra tenant the app "
+                             "registration lives in (single-tenant bots are the norm)")
         if self.app_id and not self.app_password:
             raise ValueError("TEAMS_APP_ID is set but TEAMS_APP_PASSWORD is not: Steward needs the app's "
                              "client secret to answer in Teams")
