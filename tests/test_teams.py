@@ -4,8 +4,10 @@ SQLite and PostgreSQL, on the Agents SDK (default) and on botbuilder."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
@@ -212,3 +214,57 @@ async def test_a_channel_without_steward_is_reported_not_dropped(rig: Rig) -> No
     await rig.post(card_action(svc, "29:ada", submit))
     report = await rig.steward.dispatch()
     assert report.dead >= 1 and report.sent == 0
+
+
+async def _submitted(rig: Rig) -> str:
+    """Ada's claim sent for approval, its card posted in the approvers' channel: the card's id."""
+    svc = rig.connector.url
+    await rig.post(installed_in_approvers_channel(svc, "29:dev"))
+    await rig.post(message(svc, "29:ada", CLAIM))
+    submit = _execute_actions(_only_card(rig.connector.sent("a:chat-29:ada")))["submit"]
+    await rig.post(card_action(svc, "29:ada", submit))
+    await rig.steward.dispatch()
+    return rig.connector.sent(APPROVERS_CHANNEL, "POST")[0].created
+
+
+async def test_a_reply_in_the_cards_thread_reaches_the_requester(rig: Rig) -> None:
+    card_id = await _submitted(rig)
+    svc = rig.connector.url
+    reply = message(svc, "29:dev", "Can you link the Gartner report?",
+                    conversation={"id": f"{APPROVERS_CHANNEL};messageid={card_id}", "conversationType": "channel"})
+    reply["channelData"] = {"channel": {"id": APPROVERS_CHANNEL}}
+    status, _ = await rig.post(reply)
+    assert status in (200, 202)
+    await rig.steward.dispatch()
+    to_ada = [c for c in rig.connector.sent("a:chat-29:ada") if "Gartner" in json.dumps(c.body)]
+    assert len(to_ada) == 1
+
+
+async def test_connector_failures_are_retried_through_the_outbox(rig: Rig) -> None:
+    svc = rig.connector.url
+    await rig.post(installed_in_approvers_channel(svc, "29:dev"))
+    await rig.post(message(svc, "29:ada", CLAIM))
+    submit = _execute_actions(_only_card(rig.connector.sent("a:chat-29:ada")))["submit"]
+    await rig.post(card_action(svc, "29:ada", submit))
+    rig.connector.fail_next(429, retry_after="1")
+    rig.connector.fail_next(500, times=2)
+    now = datetime.now(UTC)
+    for step in range(12):
+        await rig.steward.dispatch(now + timedelta(minutes=5 * step))
+    posted = rig.connector.sent(APPROVERS_CHANNEL, "POST")
+    assert len(posted) == 4 and len({p.created for p in posted if p.created}) == 1   # 3 failures, 1 success
+
+
+async def test_check_with_steward_on_any_message(rig: Rig) -> None:
+    svc = rig.connector.url
+    await rig.post(message(svc, "29:ada", "hi"))
+    act = message(svc, "29:ada", "")
+    act.update(type="invoke", name="composeExtension/fetchTask",
+               value={"commandId": "checkWithSteward", "commandContext": "message",
+                      "messagePayload": {"body": {"contentType": "html",
+                                                  "content": "<p>Our Q3 revenue was up 40%, announcing Monday!</p>"}}})
+    status, body = await rig.post(act)
+    assert status == 200
+    card = body["task"]["value"]["card"]["content"]
+    assert_valid_card(card)
+    assert card["body"][0]["color"] in ("warning", "attention")

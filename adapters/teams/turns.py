@@ -19,6 +19,9 @@ from bot.steward import Steward, UnknownUser
 
 log = logging.getLogger("steward.teams")
 PLATFORM = "teams"
+CHECK_MESSAGE_COMMAND = "checkWithSteward"     # the message extension's action (manifest composeExtensions)
+# What a typed message may start with (the manifest's command lists offer these).
+COMMANDS = ("check", "ask", "pending", "mine", "coe", "help")
 
 HELP = ("Send me a draft and I'll tell you if it's fine to post, or ask a question about the social "
         "media policy. Commands: **check** DRAFT, **ask** QUESTION, **pending**, **mine**, "
@@ -72,7 +75,7 @@ class TeamsTurns:
             return await self._card_action(intent, person, key)
         if intent.kind == "reaction":
             return await self._reaction(intent, person, key)
-        if intent.kind == "message_action":
+        if intent.kind == "message_action" and intent.verb == CHECK_MESSAGE_COMMAND:
             reply = await self.steward.check_draft(person, intent.text, PLATFORM)
             return Turn(invoke={"task": {"type": "continue", "value": {
                 "title": "Check with Steward", "height": "medium", "width": "medium",
