@@ -28,7 +28,7 @@ from bot.clock import Clock, as_utc
 from bot.directory import Directory
 from bot.outbox import DispatchReport, Outbox, Sender
 from bot.policy.models import Corpus
-from bot.replies import Fact, Outcome, Person, Reply, error, notice
+from bot.replies import ApprovalView, Fact, Outcome, Person, Reply, error, notice
 from bot.settings import CoreSettings
 from bot.steward import convert
 from bot.steward.workers import Workers
@@ -525,6 +525,32 @@ class Steward:
     async def conversation_ref(self, platform: str, address: str) -> dict[str, Any] | None:
         return await self._needs_workflow().conversation_ref(platform, address)
 
+    async def card_viewers(self, platform: str, approval: ApprovalView) -> tuple[str, ...]:
+        """Platform ids of the people who may vote on this approval (members and backups of its
+        groups, never the requester): the viewers a card refreshes for (Teams' refresh.userIds)."""
+        if self.directory is None or approval.final:
+            return ()
+        emails: list[str] = []
+        for q in approval.quorum:
+            for gid in q.groups:
+                group = self.directory.group(gid)
+                if group is not None:
+                    emails += [e for e in (*group.members, *group.backups) if e not in emails]
+        ids: list[str] = []
+        for email in emails:
+            if email == approval.requester:
+                continue
+            listed = self.directory.person(email)
+            known = getattr(listed, f"{platform}_id", "") if listed else ""
+            if not known and self.workflow is not None:
+                from bot.store import records
+
+                row = await records.person_row(self.workflow.db, email)
+                known = (getattr(row, f"{platform}_id", None) or "") if row else ""
+            if known:
+                ids.append(known)
+        return tuple(ids)
+
     # -- outbox and schedule -------------------------------------------------------------------------
 
     def register_sender(self, platform: str, sender: Sender) -> None:
@@ -549,6 +575,17 @@ class Steward:
         public = convert.outcome(out)
         return public.model_copy(update={"data": {**public.data, "dispatch": vars(report),
                                                   "check_drafts_purged": purged}})
+
+    async def coe(self, person: Person, command: str) -> Outcome:
+        """A `/coe …` command as typed after `/coe`: CoE members only (a refusal is audited).
+        `pending` lists open submissions; the reports (bot/reports) answer the rest."""
+        workflow = self._needs_workflow()
+        if not self.is_coe(person):
+            return convert.outcome(await workflow.refuse("coe", person.email, "only the CoE hub may run /coe commands"))
+        words = command.split()
+        if not words or words[0].lower() == "pending":
+            return await self.pending(person)
+        return await self.report(person, command=words[0].lower(), args=tuple(words[1:]))
 
     # -- reports (bot/reports, written separately, plugs in here) ---------------------------------------
 
