@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from bot.checker.baseline import baseline_rules
 from bot.checker.detectors import DETECTORS, Hit
 from bot.checker.normalize import Normalized, normalize
 from bot.checker.patterns import compile_any, compile_each, terms_regex
@@ -55,10 +56,11 @@ def _context_regexes(corpus: Corpus) -> dict[str, PatternSet]:
     return out
 
 
-def _compile_rule(rule: Rule, corpus: Corpus) -> _Compiled:
+def _compile_rule(rule: Rule, corpus: Corpus, ref: PolicyRef | None = None) -> _Compiled:
     lex: Lexicon = corpus.lexicon
-    section = corpus.sections[rule.section]
-    ref = PolicyRef(id=section.doc_id, title=section.title, section=section.id)
+    if ref is None:
+        section = corpus.sections[rule.section]
+        ref = PolicyRef(id=section.doc_id, title=section.title, section=section.id)
     sources: tuple[str, ...] = ()
     if rule.kind == "phrase":
         sources = rule.patterns
@@ -210,6 +212,7 @@ class Checker:
         self.corpus = corpus
         self._contexts = _context_regexes(corpus)
         self._rules = [_compile_rule(r, corpus) for r in corpus.rules if r.enabled]
+        self._rules += [_compile_rule(r, corpus, ref) for r, ref in baseline_rules(corpus)]
         self._literals = LiteralIndex([*self._contexts.values(),
                                        *(c.patterns for c in self._rules if c.patterns is not None)])
         self.learned: LearnedLayer | None = None

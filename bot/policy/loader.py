@@ -82,6 +82,7 @@ class _Loader:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
         self.read: dict[str, bytes] = {}   # every file read, for the version hash
 
     # --- reading ---------------------------------------------------------------------
@@ -123,7 +124,8 @@ class _Loader:
         return Corpus(
             root=str(self.root), version=self._version(), manifest=manifest, documents=documents,
             sections=sections, rules=[r.rule for r in rules], contexts=contexts, lexicon=lexicon,
-            vocabulary=vocabulary, categories=categories, examples=tuple(examples))
+            vocabulary=vocabulary, categories=categories, examples=tuple(examples),
+            warnings=tuple(self.warnings))
 
     def _bytes(self, rel: str) -> bytes | None:
         try:
@@ -143,6 +145,7 @@ class _Loader:
             return None, None
         try:
             source = parse_yaml_bytes(raw, rel)
+            self.warnings.extend(source.warnings)
             return validate_source(source, model), source
         except CorpusError as exc:
             self.problems.extend(exc.problems)

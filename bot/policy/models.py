@@ -10,6 +10,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from bot.policy.errors import Problem
+
 Severity = Literal["allow", "review", "block"]
 SEVERITY_RANK: dict[str, int] = {"allow": 0, "review": 1, "block": 2}
 
@@ -214,6 +216,7 @@ class Corpus(BaseModel):
     vocabulary: Vocabulary
     categories: tuple[str, ...]
     examples: tuple[Example, ...] = ()
+    warnings: tuple[Problem, ...] = ()   # loadable but suspicious (`policies lint` shows them)
 
     @property
     def has_rules(self) -> bool:
