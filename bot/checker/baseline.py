@@ -50,6 +50,9 @@ BASELINE: dict[str, tuple[_Topic, str, str, str]] = {
                 "Remove the address, or name only the city."),
     "secret": (_SECURITY, "block", "The draft contains a credential (a key, token or password).",
                "Remove it, and revoke it: a secret that was posted must be treated as leaked."),
+    "bidi": (_SECURITY, "review", "The draft uses a right-to-left override: what readers see is not "
+             "what was typed, a trick used to slip text past filters.",
+             "Remove the override character (U+202E/U+202D) and write the text as it should read."),
 }
 
 _WORD = re.compile(r"[a-z][a-z-]+")

@@ -9,6 +9,7 @@ mapped back to the draft as written.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from bot.checker.baseline import baseline_rules
 from bot.checker.detectors import DETECTORS, Hit
+from bot.checker.detectors.bidi import displayed
 from bot.checker.normalize import Normalized, normalize
 from bot.checker.patterns import compile_any, compile_each, terms_regex
 from bot.checker.prefilter import LiteralIndex, PatternSet, Scan
@@ -227,6 +229,21 @@ class Checker:
         findings: list[Finding] = []
         for compiled in self._rules:
             findings.extend(self._run(compiled, draft))
+        shown = displayed(text)
+        if shown is not None:
+            # Read text behind a right-to-left override as people will see it.
+            view, index = shown
+            draft = _Draft(view, self._contexts, self._literals)
+            seen = {(f.rule, f.span) for f in findings}
+            for compiled in self._rules:
+                for f in self._run(compiled, draft):
+                    covered = [index[i] for i in range(f.span[0], min(f.span[1], len(index)))]
+                    if not covered:
+                        continue
+                    span = (min(covered), max(covered) + 1)
+                    if (f.rule, span) not in seen and compiled.rule.detector != "bidi":
+                        seen.add((f.rule, span))
+                        findings.append(dataclasses.replace(f, span=span))
         if suppressions:
             findings = [f for f in findings
                         if not any(s.silences(f, text[f.span[0]:f.span[1]]) for s in suppressions)]

@@ -78,7 +78,7 @@ class DocumentFrontMatter(Strict):
 
 
 RuleKind = Literal["phrase", "lexicon", "detector", "disclosure"]
-DetectorName = Literal["email", "phone", "card", "iban", "national_id", "secret"]
+DetectorName = Literal["email", "phone", "card", "iban", "national_id", "secret", "address", "bidi"]
 
 
 class Rule(Strict):
