@@ -112,7 +112,7 @@ class _Loader:
                 str(self.root), None, "the Markdown files contain no text or headings",
                 "write the policy in the .md files; each heading starts a section"))
 
-        lexicon = self._yaml(LEXICON_FILE, Lexicon)[0] or Lexicon()
+        lexicon = self._lexicon()
         vocabulary = self._yaml(VOCABULARY_FILE, Vocabulary)[0] or Vocabulary()
         rules, contexts, context_src = self._rules()
         self._check_contexts(contexts, context_src, lexicon)
@@ -150,6 +150,24 @@ class _Loader:
         except CorpusError as exc:
             self.problems.extend(exc.problems)
             return None, None
+
+    def _lexicon(self) -> Lexicon:
+        """lexicon.yaml plus any lexicon-*.yaml (third-party names, political actors…), merged."""
+        extra = sorted(p.name for p in self.root.glob("lexicon-*.yaml") if p.is_file())
+        parts = [m for m in (self._yaml(name, Lexicon)[0] for name in [LEXICON_FILE, *extra]) if m is not None]
+        if not parts:
+            return Lexicon()
+        merged: dict[str, object] = {}
+        lists: dict[str, tuple[str, ...]] = {}
+        for part in parts:
+            for field in Lexicon.model_fields:
+                value = getattr(part, field)
+                if field == "lists":
+                    for name, terms in value.items():
+                        lists[name] = (*lists.get(name, ()), *terms)
+                else:
+                    merged[field] = (*merged.get(field, ()), *value)  # type: ignore[misc]
+        return Lexicon.model_validate({**merged, "lists": lists})
 
     def _markdown(self) -> list[ParsedDocument]:
         rels: list[str] = []
