@@ -77,3 +77,25 @@ def test_a_bad_lexicon_entry_names_its_file_and_line(tmp_path: Path) -> None:
     with pytest.raises(CorpusError) as err:
         load_corpus(corpus_dir)
     assert [(p.path, p.line) for p in err.value.problems] == [("lexicon-extra.yaml", 3)]
+
+
+@pytest.mark.parametrize("draft", [
+    "People from accounting are subhuman",
+    "Honestly, all those offshore devs are morons",
+    "Immigrants are vermin",
+    "Keep talking and see what happens to you in the parking lot",
+    "Would be a shame if something happened to that nice car of yours, Dave",
+])
+def test_group_insults_and_veiled_threats_are_blocked(draft: str) -> None:
+    result = CHECKER.check(draft)
+    assert result.verdict == "block" and "conduct" in result.categories
+
+
+@pytest.mark.parametrize("draft", [
+    "Our customers are amazing people",
+    "The animals at the zoo were adorable",
+    "Let's see what happens next quarter with the launch",
+    "All of the people in that meeting are good folks",
+])
+def test_kind_words_about_groups_and_ordinary_suspense_are_fine(draft: str) -> None:
+    assert CHECKER.check(draft).verdict == "allow"
