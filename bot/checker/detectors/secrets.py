@@ -406,7 +406,10 @@ def _password_hits(text: str, lower: str) -> Iterator[Hit]:
 _LOGIN_CUE = re.compile(
     r"\b(?:log ?in|login|sign ?in|signin|user(?:name)?|usr|creds?|credentials|account|acct|wifi|wi-fi|ssid|"
     r"admin|root|u/p|user/pass|vpn|ssh|portal)\b")
-_CANDIDATE = re.compile(r"(?<![\w@#/:.$=])[A-Za-z0-9!$%&*+\-?^_~.][A-Za-z0-9!#$%&*+\-?@^_~.]{7,63}(?![\w/=])")
+_WORDISH = re.compile(r"\S{8,80}")          # whitespace-separated tokens long enough to be a password
+_LEADING = "\"'([{<«“‘"
+_CAN_START = re.compile(r"[A-Za-z0-9!$%&*+\-?^_~.]")
+_NOT_IN_A_PASSWORD = re.compile(r"[=/\\:,;\"'`<>()\[\]{}|]")
 _NOT_A_CREDENTIAL = re.compile(r"^(?:https?|www\.)|@.*\.|\.(?:com|org|net|io|dev|md|py|js|txt|pdf)$|^\d[\d.,:/-]*$|"
                                r"^[a-z]+(?:-[a-z]+)+$|^v?\d+(?:\.\d+)+")
 _CUE_WINDOW = 40
@@ -419,18 +422,21 @@ def _classes(value: str) -> int:
 
 def _credentials_in_passing(text: str, lower: str) -> Iterator[Hit]:
     """Strong-looking passwords without a 'password' word: by strength, and near a login cue."""
-    for m in _CANDIDATE.finditer(text):
-        value = m.group().rstrip(_TRAILING_PUNCT)
-        if len(value) < 8 or _NOT_A_CREDENTIAL.search(value) or _PLACEHOLDER.search(value):
+    for m in _WORDISH.finditer(text):
+        token = m.group()
+        start = m.start() + len(token) - len(token.lstrip(_LEADING))
+        value = token.lstrip(_LEADING).rstrip(_TRAILING_PUNCT)
+        if len(value) < 8 or not any(c.isdigit() for c in value) or not _CAN_START.match(value):
+            continue
+        if _NOT_IN_A_PASSWORD.search(value) or _NOT_A_CREDENTIAL.search(value) or _PLACEHOLDER.search(value):
             continue
         classes = _classes(value)
-        letters = sum(c.isalpha() for c in value)
-        if classes < 3 or letters < 2 or not any(c.isdigit() for c in value):
+        if classes < 3 or sum(c.isalpha() for c in value) < 2:
             continue
-        cue = _LOGIN_CUE.search(lower, max(0, m.start() - _CUE_WINDOW), m.start()) is not None
+        cue = _LOGIN_CUE.search(lower, max(0, start - _CUE_WINDOW), start) is not None
         strong = classes == 4 and len(value) >= 10 and _entropy(value) >= 3.2
         if (cue and _entropy(value) >= 2.5) or strong:
-            yield Hit(m.start(), m.start() + len(value), "password", "a password (by its strength and context)")
+            yield Hit(start, start + len(value), "password", "a password (by its strength and context)")
 
 
 # Base64 that decodes to text carrying a secret: 'QUtJQTJF…' is an AWS key in disguise.

@@ -9,6 +9,7 @@ layer never lowers a verdict.
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import logging
@@ -45,7 +46,7 @@ class Judgement:
 
 
 @dataclass(frozen=True)
-class LearnedLayer:
+class LearnedLayer:  # not slotted: the verdict-only model is cached on the instance
     categories: tuple[str, ...]
     block_categories: np.ndarray     # bool per category
     model: LinearModel
@@ -67,10 +68,12 @@ class LearnedLayer:
         if not self.active or verdict == "block":
             return None
         feats = features(folded)
-        probs = self.model.probabilities(feats)
-        flag, block, cats = probs[-2], probs[-1], probs[:-2]
-        col = int(np.argmax(cats))
         t = self.thresholds
+        # The two verdict columns first; the categories only for a draft that is raised.
+        flag, block = self._verdict_model.probabilities(feats)
+        if block < t.block and (flag < t.review or verdict != "allow"):
+            return None
+        col = int(np.argmax(self.model.probabilities(feats, slice(0, -2))))
         if block >= t.block and self.block_categories[col]:
             severity, score = "block", float(block)
         elif flag >= t.review and verdict == "allow":
@@ -80,16 +83,25 @@ class LearnedLayer:
         example, similarity = self._most_similar(np.unique(feats), col)
         return Judgement(self.categories[col], severity, score, example, similarity)
 
+    @functools.cached_property
+    def _verdict_model(self) -> LinearModel:
+        return LinearModel(self.model.keys, np.ascontiguousarray(self.model.weights[:, -2:]), self.model.bias[-2:])
+
     def _most_similar(self, feats: np.ndarray, col: int) -> tuple[Example | None, float]:
         rows = np.flatnonzero(self.example_cats[:, col])
         if len(rows) == 0 or len(feats) == 0:
             return None, 0.0
-        present = np.isin(self.example_feats, feats)
-        sizes = np.diff(self.example_indptr)
-        overlap = np.add.reduceat(present, self.example_indptr[:-1]) if len(present) else sizes * 0
+        starts, stops = self.example_indptr[rows], self.example_indptr[rows + 1]
+        spans = np.concatenate([np.arange(a, b) for a, b in zip(starts, stops, strict=True)])
+        theirs = self.example_feats[spans]
+        pos = np.searchsorted(feats, theirs).clip(max=len(feats) - 1)
+        present = feats[pos] == theirs
+        sizes = stops - starts
+        offsets = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+        overlap = np.add.reduceat(present, offsets) if len(present) else sizes * 0
         cosine = overlap / np.sqrt(np.maximum(sizes, 1) * len(feats))
-        best = int(rows[np.argmax(cosine[rows])])
-        return self.examples.get(self.example_ids[best]), float(cosine[best])
+        best = int(np.argmax(cosine))
+        return self.examples.get(self.example_ids[rows[best]]), float(cosine[best])
 
     # --- building --------------------------------------------------------------------
 

@@ -55,13 +55,19 @@ class LinearModel:
     weights: np.ndarray    # len(keys) × categories
     bias: np.ndarray       # categories
 
-    def probabilities(self, feats: np.ndarray) -> np.ndarray:
-        """P(category) for one draft's feature ids, one value per category."""
+    def rows(self, feats: np.ndarray) -> np.ndarray:
+        """The weight rows of a draft's known features (a repeated feature appears again)."""
         if len(feats) == 0 or len(self.keys) == 0:
-            return _sigmoid(self.bias)
+            return np.zeros(0, dtype=np.intp)
         pos = np.searchsorted(self.keys, feats).clip(max=len(self.keys) - 1)
-        hit = pos[self.keys[pos] == feats]
-        return _sigmoid(self.weights[hit].sum(axis=0) / np.sqrt(len(feats)) + self.bias)
+        return pos[self.keys[pos] == feats]
+
+    def probabilities(self, feats: np.ndarray, columns: slice = slice(None)) -> np.ndarray:
+        """P(label) for one draft's feature ids, for the label columns asked for."""
+        hit = self.rows(feats)
+        weights = self.weights[:, columns]
+        total = weights[hit].sum(axis=0) / np.sqrt(max(len(feats), 1))
+        return _sigmoid(total + self.bias[columns])
 
 
 Batch = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
