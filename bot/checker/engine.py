@@ -252,7 +252,7 @@ class Checker:
     def check(self, text: str, suppressions: Sequence[Suppression] = ()) -> CheckResult:
         draft, verdict, findings = self._rule_findings(text, suppressions)
         if self.learned is not None:
-            judgement = self.learned.judge(draft.norm.folded, verdict)
+            judgement = self.learned.judge(draft.norm.folded, verdict) if text.strip() else None
             if judgement is not None:
                 finding = self._learned_finding(judgement, text)
                 if not any(s.silences(finding, text) for s in suppressions):

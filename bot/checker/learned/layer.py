@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 FORMAT = 1                 # bump when features, training or the file layout change
 MIN_POSITIVES = 5          # a category needs this many flagged examples to get a model
 MIN_EXAMPLES = 30          # fewer examples in all: no layer
+MIN_KNOWN = 8             # a draft needs this many features the model has weights for
 BLOCK_SHARE = 0.6          # a category whose flagged examples are mostly blocks may raise to block
 _memo: dict[str, LearnedLayer | None] = {}
 
@@ -68,12 +69,15 @@ class LearnedLayer:  # not slotted: the verdict-only model is cached on the inst
         if not self.active or verdict == "block":
             return None
         feats = features(folded)
+        hit = self.model.rows(feats)
+        if len(hit) < MIN_KNOWN:
+            return None      # too little the model has seen: its score would be the prior alone
         t = self.thresholds
         # The two verdict columns first; the categories only for a draft that is raised.
-        flag, block = self._verdict_model.probabilities(feats)
+        flag, block = self._verdict_model.probabilities(feats, hit=hit)
         if block < t.block and (flag < t.review or verdict != "allow"):
             return None
-        col = int(np.argmax(self.model.probabilities(feats, slice(0, -2))))
+        col = int(np.argmax(self.model.probabilities(feats, slice(0, -2), hit=hit)))
         if block >= t.block and self.block_categories[col]:
             severity, score = "block", float(block)
         elif flag >= t.review and verdict == "allow":

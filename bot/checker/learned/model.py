@@ -62,11 +62,11 @@ class LinearModel:
         pos = np.searchsorted(self.keys, feats).clip(max=len(self.keys) - 1)
         return pos[self.keys[pos] == feats]
 
-    def probabilities(self, feats: np.ndarray, columns: slice = slice(None)) -> np.ndarray:
-        """P(label) for one draft's feature ids, for the label columns asked for."""
-        hit = self.rows(feats)
-        weights = self.weights[:, columns]
-        total = weights[hit].sum(axis=0) / np.sqrt(max(len(feats), 1))
+    def probabilities(self, feats: np.ndarray, columns: slice = slice(None),
+                      hit: np.ndarray | None = None) -> np.ndarray:
+        """P(label) for one draft's feature ids, for the label columns asked for (`hit`: its rows, if known)."""
+        rows = self.rows(feats) if hit is None else hit
+        total = self.weights[rows, columns].sum(axis=0) / np.sqrt(max(len(feats), 1))
         return _sigmoid(total + self.bias[columns])
 
 
