@@ -10,7 +10,10 @@ error as the reason — visible in the summary (`-ra`), never silently passed.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -25,6 +28,10 @@ from bot.directory.models import Department, Group, Person, Requirement, Route, 
 from bot.store.database import Database
 from bot.store.settings import sqlite_url
 from bot.workflow.service import WorkflowService
+
+# Trained models and other caches go to a folder of this run, never the user's own cache.
+os.environ["STEWARD_CACHE_DIR"] = _CACHE = tempfile.mkdtemp(prefix="steward-test-cache-")
+atexit.register(shutil.rmtree, _CACHE, True)
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 BACKENDS = ("sqlite", "postgres")

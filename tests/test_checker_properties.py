@@ -46,3 +46,35 @@ def test_verdict_is_the_strictest_finding(text: str) -> None:
     rank = {"allow": 0, "review": 1, "block": 2}
     expected = max((rank[f.severity] for f in result.findings), default=0)
     assert rank[result.verdict] == expected
+
+
+def _learned_checker() -> tuple[Checker, Checker]:
+    """The default corpus with the fixture examples, and the same corpus without them."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from tests.support import FIXTURES
+
+    folder = Path(tempfile.mkdtemp(prefix="steward-props-")) / "policies"
+    shutil.copytree(POLICIES, folder)
+    shutil.copytree(FIXTURES / "corpora" / "learned" / "examples", folder / "examples")
+    corpus = load_corpus(folder)
+    shutil.rmtree(folder.parent)
+    return Checker(corpus), Checker(corpus.model_copy(update={"examples": ()}))
+
+
+LEARNED, RULES_ONLY = _learned_checker()
+RANK = {"allow": 0, "review": 1, "block": 2}
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(FRAGMENTS, st.sampled_from(["vote", "for", "mayor", "Maria Chen", "campaign", "party"]),
+                          st.text(max_size=20)), max_size=30).map(" ".join))
+def test_the_learned_layer_never_lowers_a_verdict_and_keeps_spans_inside(text: str) -> None:
+    assert LEARNED.learned is not None and LEARNED.learned.active
+    with_layer, rules = LEARNED.check(text), RULES_ONLY.check(text)
+    assert RANK[with_layer.verdict] >= RANK[rules.verdict]
+    assert [f for f in with_layer.findings if not f.rule.startswith("learned.")] == list(rules.findings)
+    for f in with_layer.findings:
+        assert 0 <= f.span[0] < f.span[1] <= len(text), (f.rule, f.span, len(text))

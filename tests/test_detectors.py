@@ -22,8 +22,8 @@ def kinds(detector: str, draft: str) -> list[str]:
     return [h.kind for h in DETECTORS[detector](normalize(draft))]
 
 
-def test_registry_names_the_six_detectors() -> None:
-    assert set(DETECTORS) == {"email", "phone", "card", "iban", "national_id", "secret"}
+def test_registry_names_the_detectors() -> None:
+    assert set(DETECTORS) == {"email", "phone", "card", "iban", "national_id", "secret", "address", "bidi"}
 
 
 # ---------------------------------------------------------------- email

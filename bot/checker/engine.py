@@ -9,18 +9,27 @@ mapped back to the draft as written.
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from bot.checker.baseline import baseline_rules
 from bot.checker.detectors import DETECTORS, Hit
+from bot.checker.detectors.bidi import displayed
 from bot.checker.normalize import Normalized, normalize
 from bot.checker.patterns import compile_any, compile_each, terms_regex
 from bot.checker.prefilter import LiteralIndex, PatternSet, Scan
 from bot.checker.result import CheckResult, Finding, PolicyRef, Suppression, strictest
 from bot.policy.models import DISCLOSURE, PUBLIC_SOURCE, SEVERITY_RANK, ContextGroup, Corpus, Lexicon, Rule
 
+if TYPE_CHECKING:
+    from bot.checker.learned import Judgement, LearnedLayer
+
 MAX_FINDINGS_PER_RULE = 5
+LEARNED_RULE = "learned"
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,10 +58,11 @@ def _context_regexes(corpus: Corpus) -> dict[str, PatternSet]:
     return out
 
 
-def _compile_rule(rule: Rule, corpus: Corpus) -> _Compiled:
+def _compile_rule(rule: Rule, corpus: Corpus, ref: PolicyRef | None = None) -> _Compiled:
     lex: Lexicon = corpus.lexicon
-    section = corpus.sections[rule.section]
-    ref = PolicyRef(id=section.doc_id, title=section.title, section=section.id)
+    if ref is None:
+        section = corpus.sections[rule.section]
+        ref = PolicyRef(id=section.doc_id, title=section.title, section=section.id)
     sources: tuple[str, ...] = ()
     if rule.kind == "phrase":
         sources = rule.patterns
@@ -184,6 +194,19 @@ def _drop_nested(findings: list[Finding]) -> list[Finding]:
     return kept
 
 
+def _category_refs(corpus: Corpus) -> dict[str, PolicyRef]:
+    """The section each category's findings cite: the one its rules cite most, else its first section."""
+    refs: dict[str, PolicyRef] = {}
+    cited = Counter((r.category, r.section) for r in corpus.rules if r.section in corpus.sections)
+    for (category, section_id), _ in cited.most_common():
+        if category not in refs:
+            s = corpus.sections[section_id]
+            refs[category] = PolicyRef(id=s.doc_id, title=s.title, section=s.id)
+    for s in corpus.sections.values():
+        refs.setdefault(s.category, PolicyRef(id=s.doc_id, title=s.title, section=s.id))
+    return refs
+
+
 class Checker:
     """Compiled rules of one corpus. Thread-safe: `check` keeps its state per call."""
 
@@ -191,17 +214,49 @@ class Checker:
         self.corpus = corpus
         self._contexts = _context_regexes(corpus)
         self._rules = [_compile_rule(r, corpus) for r in corpus.rules if r.enabled]
+        self._rules += [_compile_rule(r, corpus, ref) for r, ref in baseline_rules(corpus)]
         self._literals = LiteralIndex([*self._contexts.values(),
                                        *(c.patterns for c in self._rules if c.patterns is not None)])
+        self.learned: LearnedLayer | None = None
+        if corpus.examples:
+            # numpy is imported only for a corpus that has examples to learn from.
+            from bot.checker.learned import LearnedLayer
+            self._category_refs = _category_refs(corpus)
+            self.learned = LearnedLayer.for_corpus(corpus, lambda t: self._rule_findings(t, ())[1])
 
-    def check(self, text: str, suppressions: Sequence[Suppression] = ()) -> CheckResult:
+    def _rule_findings(self, text: str, suppressions: Sequence[Suppression]) -> tuple[_Draft, str, list[Finding]]:
         draft = _Draft(text, self._contexts, self._literals)
         findings: list[Finding] = []
         for compiled in self._rules:
             findings.extend(self._run(compiled, draft))
+        shown = displayed(text)
+        if shown is not None:
+            # Read text behind a right-to-left override as people will see it.
+            view, index = shown
+            draft = _Draft(view, self._contexts, self._literals)
+            seen = {(f.rule, f.span) for f in findings}
+            for compiled in self._rules:
+                for f in self._run(compiled, draft):
+                    covered = [index[i] for i in range(f.span[0], min(f.span[1], len(index)))]
+                    if not covered:
+                        continue
+                    span = (min(covered), max(covered) + 1)
+                    if (f.rule, span) not in seen and compiled.rule.detector != "bidi":
+                        seen.add((f.rule, span))
+                        findings.append(dataclasses.replace(f, span=span))
         if suppressions:
             findings = [f for f in findings
                         if not any(s.silences(f, text[f.span[0]:f.span[1]]) for s in suppressions)]
+        return draft, strictest([f.severity for f in findings]), findings
+
+    def check(self, text: str, suppressions: Sequence[Suppression] = ()) -> CheckResult:
+        draft, verdict, findings = self._rule_findings(text, suppressions)
+        if self.learned is not None:
+            judgement = self.learned.judge(draft.norm.folded, verdict) if text.strip() else None
+            if judgement is not None:
+                finding = self._learned_finding(judgement, text)
+                if not any(s.silences(finding, text) for s in suppressions):
+                    findings.append(finding)
         findings = _drop_nested(findings)
         findings.sort(key=lambda f: (-SEVERITY_RANK[f.severity], f.span[0]))
         return CheckResult(
@@ -210,6 +265,22 @@ class Checker:
             corpus_version=self.corpus.version,
             categories=tuple(dict.fromkeys(f.category for f in findings if f.severity != "allow")),
         )
+
+    def _learned_finding(self, j: Judgement, text: str) -> Finding:
+        start = len(text) - len(text.lstrip())
+        span = (start, max(start, len(text.rstrip())))
+        evidence: dict[str, object] = {"score": round(j.probability, 3)}
+        message = (f"Learned judgement, not a rule: this draft reads like the examples the CoE marked "
+                   f"'{j.severity}' for {j.category} (score {j.probability:.2f}).")
+        if j.example is not None:
+            quoted = j.example.text if len(j.example.text) <= 140 else j.example.text[:139] + "…"
+            message += f" Most similar example ({j.example.id}, {j.example.verdict}): “{quoted}”"
+            evidence["example"] = {"id": j.example.id, "text": j.example.text, "verdict": j.example.verdict,
+                                   "similarity": round(j.similarity, 3)}
+        ref = self._category_refs.get(j.category) or next(iter(self._category_refs.values()))
+        return Finding(j.category, j.severity, f"{LEARNED_RULE}.{j.category}", message, span, ref,
+                       "An approver should weigh this. If the draft is fine, dispute the finding: "
+                       "the decision becomes a candidate example for the CoE.", evidence)
 
     def _run(self, c: _Compiled, draft: _Draft) -> Iterable[Finding]:
         rule = c.rule

@@ -24,14 +24,19 @@ class Finding:
     span: tuple[int, int]   # offsets into the draft as written
     policy: PolicyRef
     fix: str
+    # A learned judgement's evidence (score, most similar example); None for a rule's finding.
+    learned: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out = {
             "category": self.category, "severity": self.severity, "rule": self.rule,
             "message": self.message, "span": list(self.span),
             "policy": {"id": self.policy.id, "title": self.policy.title, "section": self.policy.section},
             "fix": self.fix,
         }
+        if self.learned is not None:
+            out["learned"] = self.learned
+        return out
 
 
 Verdict = Literal["allow", "review", "block"]

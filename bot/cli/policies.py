@@ -13,12 +13,30 @@ from bot.cli.workflow import directory_or_exit
 
 
 @policies_app.command("lint")
-def lint(path: Annotated[Path | None, typer.Argument(help="Corpus folder (default: the active corpus).")] = None) -> None:
+def lint(path: Annotated[Path | None, typer.Argument(help="Corpus folder (default: the active corpus).")] = None,
+         strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when there are warnings.")] = False) -> None:
     """Validate a corpus; every problem names its file, line and fix. Exit 65 when it does not load."""
+    from bot.checker.baseline import describe
+
     corpus = corpus_or_exit(path)
     directory = directory_or_exit(path)
     typer.echo(f"ok: {corpus.root} — {len(corpus.documents)} documents, {len(corpus.sections)} sections, "
-               f"{len(corpus.rules)} rules, version {corpus.version}; routing: {directory.source}")
+               f"{len(corpus.rules)} rules, {len(corpus.examples)} examples, version {corpus.version}; "
+               f"routing: {directory.source}")
+    warnings = [str(w) for w in corpus.warnings]
+    if not corpus.has_rules:
+        warnings.append("the corpus has no rules (rules/*.yaml): drafts are checked only by Steward's "
+                        "baseline detectors" + (" and the examples it learned from" if corpus.examples else "")
+                        + " — fix: add rules for what your policy forbids (docs/corpus-format.md)")
+    for line in warnings:
+        typer.echo(f"warning: {line}")
+    baseline = describe(corpus)
+    if baseline:
+        typer.echo("baseline detectors that run whatever the rules say:")
+        for line in baseline:
+            typer.echo(f"  {line}")
+    if warnings and strict:
+        raise typer.Exit(1)
 
 
 @policies_app.command("list")

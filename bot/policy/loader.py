@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from bot.policy.errors import CorpusError, Problem
 from bot.policy.markdown import ParsedDocument, build_sections, parse_document, unknown_category
@@ -26,6 +26,7 @@ from bot.policy.models import (
     ContextGroup,
     Corpus,
     CorpusManifest,
+    Example,
     Lexicon,
     Rule,
     RuleFile,
@@ -44,6 +45,7 @@ MANIFEST_FILE = "corpus.yaml"
 LEXICON_FILE = "lexicon.yaml"
 VOCABULARY_FILE = "vocabulary.yaml"
 RULES_DIR = "rules"
+EXAMPLES_DIR = "examples"
 
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 _BUILTIN_LISTS = ("company_names", "company_domains", "public_sources", "products",
@@ -80,6 +82,7 @@ class _Loader:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
         self.read: dict[str, bytes] = {}   # every file read, for the version hash
 
     # --- reading ---------------------------------------------------------------------
@@ -109,18 +112,20 @@ class _Loader:
                 str(self.root), None, "the Markdown files contain no text or headings",
                 "write the policy in the .md files; each heading starts a section"))
 
-        lexicon = self._yaml(LEXICON_FILE, Lexicon)[0] or Lexicon()
+        lexicon = self._lexicon()
         vocabulary = self._yaml(VOCABULARY_FILE, Vocabulary)[0] or Vocabulary()
         rules, contexts, context_src = self._rules()
         self._check_contexts(contexts, context_src, lexicon)
         self._check_rules(rules, sections, contexts, lexicon, categories)
+        examples = self._examples(categories)
 
         if self.problems:
             raise CorpusError(self.problems)
         return Corpus(
             root=str(self.root), version=self._version(), manifest=manifest, documents=documents,
             sections=sections, rules=[r.rule for r in rules], contexts=contexts, lexicon=lexicon,
-            vocabulary=vocabulary, categories=categories)
+            vocabulary=vocabulary, categories=categories, examples=tuple(examples),
+            warnings=tuple(self.warnings))
 
     def _bytes(self, rel: str) -> bytes | None:
         try:
@@ -140,10 +145,29 @@ class _Loader:
             return None, None
         try:
             source = parse_yaml_bytes(raw, rel)
+            self.warnings.extend(source.warnings)
             return validate_source(source, model), source
         except CorpusError as exc:
             self.problems.extend(exc.problems)
             return None, None
+
+    def _lexicon(self) -> Lexicon:
+        """lexicon.yaml plus any lexicon-*.yaml (third-party names, political actors…), merged."""
+        extra = sorted(p.name for p in self.root.glob("lexicon-*.yaml") if p.is_file())
+        parts = [m for m in (self._yaml(name, Lexicon)[0] for name in [LEXICON_FILE, *extra]) if m is not None]
+        if not parts:
+            return Lexicon()
+        merged: dict[str, object] = {}
+        lists: dict[str, tuple[str, ...]] = {}
+        for part in parts:
+            for field in Lexicon.model_fields:
+                value = getattr(part, field)
+                if field == "lists":
+                    for name, terms in value.items():
+                        lists[name] = (*lists.get(name, ()), *terms)
+                else:
+                    merged[field] = (*merged.get(field, ()), *value)  # type: ignore[misc]
+        return Lexicon.model_validate({**merged, "lists": lists})
 
     def _markdown(self) -> list[ParsedDocument]:
         rels: list[str] = []
@@ -199,6 +223,56 @@ class _Loader:
                 first_rule[rule.id] = (source.rel, source.line(("rules", index, "id")))
                 rules.append(_RuleSource(rule, index, source))
         return rules, contexts, context_src
+
+    def _examples(self, categories: tuple[str, ...]) -> list[Example]:
+        """Labelled drafts, one JSON object a line, in `examples/*.jsonl`."""
+        folder = self.root / EXAMPLES_DIR
+        if not folder.is_dir():
+            return []
+        out: list[Example] = []
+        seen: dict[str, str] = {}
+        for path in sorted(p for p in folder.glob("*.jsonl") if p.is_file()):
+            rel = f"{EXAMPLES_DIR}/{path.name}"
+            raw = self._bytes(rel)
+            if raw is None:
+                continue
+            try:
+                text = decode_utf8(raw, rel)
+            except CorpusError as exc:
+                self.problems.extend(exc.problems)
+                continue
+            for n, line in enumerate(text.splitlines(), 1):
+                if not line.strip():
+                    continue
+                example = self._example(rel, n, line, categories)
+                if example is None:
+                    continue
+                if example.id in seen:
+                    self.problems.append(Problem(
+                        rel, n, f"example id '{example.id}' is used twice (first at {seen[example.id]})",
+                        "give each example its own id; disputes and candidates refer to it"))
+                    continue
+                seen[example.id] = f"{rel}:{n}"
+                out.append(example)
+        return out
+
+    def _example(self, rel: str, n: int, line: str, categories: tuple[str, ...]) -> Example | None:
+        hint = ('write one JSON object a line: {"id": "ex-1", "text": "…", "verdict": "allow|review|block", '
+                '"categories": ["privacy"], "note": "why"}')
+        try:
+            example = Example.model_validate_json(line)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            where = ".".join(str(p) for p in err["loc"])
+            message = err["msg"] if err["type"] != "json_invalid" else f"not JSON ({err['msg']})"
+            self.problems.append(Problem(rel, n, f"{where + ': ' if where else ''}{message}", hint))
+            return None
+        for category in example.categories:
+            if category not in categories:
+                message, fix = unknown_category(category, categories, f"in example '{example.id}'")
+                self.problems.append(Problem(rel, n, message, fix))
+                return None
+        return example
 
     def _version(self) -> str:
         """Content hash over every file read: same bytes → same version, any change → a new one."""

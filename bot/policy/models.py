@@ -10,6 +10,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from bot.policy.errors import Problem
+
 Severity = Literal["allow", "review", "block"]
 SEVERITY_RANK: dict[str, int] = {"allow": 0, "review": 1, "block": 2}
 
@@ -76,7 +78,7 @@ class DocumentFrontMatter(Strict):
 
 
 RuleKind = Literal["phrase", "lexicon", "detector", "disclosure"]
-DetectorName = Literal["email", "phone", "card", "iban", "national_id", "secret"]
+DetectorName = Literal["email", "phone", "card", "iban", "national_id", "secret", "address", "bidi"]
 
 
 class Rule(Strict):
@@ -182,6 +184,22 @@ class CorpusManifest(Strict):
 RuleFile.model_rebuild()
 
 
+class Example(Strict):
+    """One labelled draft in `examples/*.jsonl`: what the CoE decided, for the learned layer."""
+
+    id: str = Field(min_length=1)
+    text: str = Field(min_length=1)
+    verdict: Severity
+    categories: tuple[str, ...] = ()
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _categories_match_verdict(self) -> Example:
+        if self.verdict != "allow" and not self.categories:
+            raise ValueError("a 'review' or 'block' example needs 'categories' (what it is about)")
+        return self
+
+
 class Corpus(BaseModel):
     """A loaded, validated corpus. `version` is a content hash every result carries."""
 
@@ -197,6 +215,12 @@ class Corpus(BaseModel):
     lexicon: Lexicon
     vocabulary: Vocabulary
     categories: tuple[str, ...]
+    examples: tuple[Example, ...] = ()
+    warnings: tuple[Problem, ...] = ()   # loadable but suspicious (`policies lint` shows them)
+
+    @property
+    def has_rules(self) -> bool:
+        return any(r.enabled for r in self.rules)
 
     def section(self, section_id: str) -> Section:
         return self.sections[section_id]

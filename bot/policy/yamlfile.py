@@ -22,6 +22,7 @@ group), keep the source to place further problems on their lines:
 from __future__ import annotations
 
 import difflib
+import re
 import types
 import typing
 from collections.abc import Sequence
@@ -76,6 +77,7 @@ class YamlSource:
     node: yaml.Node | None   # None for an empty document
     data: Any
     line_offset: int = 0     # lines before the YAML starts (front matter in a Markdown file)
+    warnings: tuple[Problem, ...] = ()   # suspicious but loadable: text a comment swallowed
 
     def line(self, loc: Loc) -> int | None:
         """1-based line of the deepest node `loc` reaches (the key's line when it ends on a key)."""
@@ -116,7 +118,7 @@ def parse_yaml_text(text: str, rel: str, *, line_offset: int = 0) -> YamlSource:
         loader.dispose()
     if problems:
         raise CorpusError(problems)
-    return YamlSource(rel, node, data, line_offset)
+    return YamlSource(rel, node, data, line_offset, tuple(swallowed_by_comments(node, text, rel, line_offset)))
 
 
 def parse_yaml_bytes(raw: bytes, rel: str, *, line_offset: int = 0) -> YamlSource:
@@ -190,6 +192,40 @@ def _walk(node: yaml.Node | None, loc: Loc) -> tuple[yaml.Node | None, yaml.Node
         elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
             node, key = node.value[part], None
     return node, key
+
+
+# ' #' starts a YAML comment, so `fix: Add #employee to the post` loads as "Add". A comment
+# whose '#' is glued to a word (#employee, #ad) after an unquoted value is almost always
+# text that was meant to be part of the value.
+_GLUED_COMMENT = re.compile(r"\s+#(?=[^\s#!])(\S+)")
+
+
+def swallowed_by_comments(root: yaml.Node | None, text: str, rel: str, line_offset: int) -> list[Problem]:
+    """Warnings for unquoted values whose line goes on with ' #word…', which YAML drops."""
+    lines = text.splitlines()
+    out: list[Problem] = []
+    stack = [root] if root is not None else []
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.MappingNode):
+            stack.extend(v for _, v in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, yaml.ScalarNode) and not node.style and node.value:
+            end = node.end_mark
+            if end.line >= len(lines):
+                continue
+            m = _GLUED_COMMENT.match(lines[end.line], end.column)
+            if m:
+                rest = lines[end.line][m.start():].strip()
+                out.append(Problem(
+                    rel, end.line + 1 + line_offset,
+                    f"the text '{rest}' after the value '{node.value}' is read as a YAML comment, "
+                    f"so the value is cut to '{node.value}'",
+                    "quote the whole value (fix: \"Add #employee to the post\"), or put a space "
+                    "after '#' if it really is a comment"))
+    out.sort(key=lambda p: p.line or 0)
+    return out
 
 
 def _duplicate_keys(root: yaml.Node | None, rel: str, line_offset: int) -> list[Problem]:

@@ -24,6 +24,8 @@ class Hit:
 Detector = Callable[[Normalized], list[Hit]]
 
 # The detector modules import Hit from here, so they are imported after it.
+from bot.checker.detectors.address import detect_address  # noqa: E402
+from bot.checker.detectors.bidi import detect_bidi_override  # noqa: E402
 from bot.checker.detectors.pii import (  # noqa: E402
     detect_card,
     detect_email,
@@ -41,10 +43,12 @@ DETECTORS: dict[str, Detector] = {
     "iban": detect_iban,
     "national_id": detect_national_id,
     "secret": detect_secret,
+    "address": detect_address,
+    "bidi": detect_bidi_override,
 }
 
 __all__ = [
     "DETECTORS", "Detector", "Hit",
-    "detect_card", "detect_email", "detect_iban", "detect_national_id", "detect_phone",
+    "detect_address", "detect_card", "detect_email", "detect_iban", "detect_national_id", "detect_phone",
     "detect_secret", "phone_detector",
 ]

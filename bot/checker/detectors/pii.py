@@ -16,6 +16,7 @@ import phonenumbers
 from phonenumbers import Leniency, PhoneNumberMatcher
 
 from bot.checker.detectors import Hit
+from bot.checker.detectors.spelled import detect_spelled_phone
 from bot.checker.normalize import Normalized
 
 # ---------------------------------------------------------------- e-mail
@@ -201,13 +202,13 @@ def phone_detector(region: str = DEFAULT_PHONE_REGION) -> Callable[[Normalized],
         raise ValueError(f"unknown phone region {region!r}: use an ISO 3166 code such as 'US' or 'GB'")
 
     def detect(n: Normalized) -> list[Hit]:
-        return _detect_phone(n, region)
+        return _detect_phone(n, region) + detect_spelled_phone(n)
 
     return detect
 
 
 def detect_phone(n: Normalized) -> list[Hit]:
-    return _detect_phone(n, DEFAULT_PHONE_REGION)
+    return _detect_phone(n, DEFAULT_PHONE_REGION) + detect_spelled_phone(n)
 
 
 @functools.lru_cache(maxsize=64)

@@ -228,7 +228,7 @@ def detect_secret(n: Normalized) -> list[Hit]:
     return _dedupe([Hit(back(h.start), back(h.end - 1) + 1, h.kind, h.detail) for h in _scan(clean)])
 
 
-def _scan(text: str) -> list[Hit]:
+def _scan(text: str, depth: int = 0) -> list[Hit]:
     hits: list[Hit] = []
     lower = text.lower()
     if len(lower) != len(text):  # a few characters lowercase to two ('İ'): keep offsets
@@ -250,7 +250,10 @@ def _scan(text: str) -> list[Hit]:
     if "://" in text:
         hits.extend(_basic_auth_hits(text))
     hits.extend(_password_hits(text, lower))
+    hits.extend(_credentials_in_passing(text, lower))
     hits.extend(_generic_token_hits(text, lower))
+    if depth == 0:
+        hits.extend(_encoded_hits(text))
     for pos in _positions(lower, _SPLIT_NEEDLES):
         if (pos == 0 or not (text[pos - 1].isalnum() or text[pos - 1] in "_-")) \
                 and _SPLIT_START.match(text, pos) is not None:
@@ -397,6 +400,62 @@ def _password_hits(text: str, lower: str) -> Iterator[Hit]:
         m = _ACCESS_CODE.match(lower, start)
         if m is not None:
             yield Hit(start, m.end("val"), "access_code", "a door or access code")
+
+
+# Credentials mentioned in passing, with no 'password' cue: "log in with admin / Winter2024!".
+_LOGIN_CUE = re.compile(
+    r"\b(?:log ?in|login|sign ?in|signin|user(?:name)?|usr|creds?|credentials|account|acct|wifi|wi-fi|ssid|"
+    r"admin|root|u/p|user/pass|vpn|ssh|portal)\b")
+_WORDISH = re.compile(r"\S{8,80}")          # whitespace-separated tokens long enough to be a password
+_LEADING = "\"'([{<«“‘"
+_CAN_START = re.compile(r"[A-Za-z0-9!$%&*+\-?^_~.]")
+_NOT_IN_A_PASSWORD = re.compile(r"[=/\\:,;\"'`<>()\[\]{}|]")
+_NOT_A_CREDENTIAL = re.compile(r"^(?:https?|www\.)|@.*\.|\.(?:com|org|net|io|dev|md|py|js|txt|pdf)$|^\d[\d.,:/-]*$|"
+                               r"^[a-z]+(?:-[a-z]+)+$|^v?\d+(?:\.\d+)+")
+_CUE_WINDOW = 40
+
+
+def _classes(value: str) -> int:
+    return sum((any(c.islower() for c in value), any(c.isupper() for c in value),
+                any(c.isdigit() for c in value), any(not c.isalnum() for c in value)))
+
+
+def _credentials_in_passing(text: str, lower: str) -> Iterator[Hit]:
+    """Strong-looking passwords without a 'password' word: by strength, and near a login cue."""
+    for m in _WORDISH.finditer(text):
+        token = m.group()
+        start = m.start() + len(token) - len(token.lstrip(_LEADING))
+        value = token.lstrip(_LEADING).rstrip(_TRAILING_PUNCT)
+        if len(value) < 8 or not any(c.isdigit() for c in value) or not _CAN_START.match(value):
+            continue
+        if _NOT_IN_A_PASSWORD.search(value) or _NOT_A_CREDENTIAL.search(value) or _PLACEHOLDER.search(value):
+            continue
+        classes = _classes(value)
+        if classes < 3 or sum(c.isalpha() for c in value) < 2:
+            continue
+        cue = _LOGIN_CUE.search(lower, max(0, start - _CUE_WINDOW), start) is not None
+        strong = classes == 4 and len(value) >= 10 and _entropy(value) >= 3.2
+        if (cue and _entropy(value) >= 2.5) or strong:
+            yield Hit(start, start + len(value), "password", "a password (by its strength and context)")
+
+
+# Base64 that decodes to text carrying a secret: 'QUtJQTJF…' is an AWS key in disguise.
+_BASE64 = re.compile(r"(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{16,}={0,2}(?![A-Za-z0-9+/=_-])")
+
+
+def _encoded_hits(text: str) -> Iterator[Hit]:
+    for m in _BASE64.finditer(text):
+        raw = m.group()
+        try:
+            decoded = base64.b64decode(raw.replace("-", "+").replace("_", "/") + "=" * (-len(raw) % 4),
+                                       validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            continue
+        if not decoded or sum(c.isprintable() or c.isspace() for c in decoded) < 0.95 * len(decoded):
+            continue
+        found = _scan(decoded, depth=1)
+        if found:
+            yield Hit(m.start(), m.end(), found[0].kind, f"{found[0].detail}, base64-encoded")
 
 
 def _named_word_password(lower: str, start: int, value: str) -> bool:

@@ -1,0 +1,76 @@
+"""Phone numbers written in words or spaced out: 'five five five, one two three four'.
+
+Number words (and 'oh', 'double', 'triple') between spaces, commas, dots or hyphens are
+read as digits; a run of seven or more digits, at least three of them written as words,
+is a phone number however it is spelled. Digits written one by one with spaces are
+already read by the phone detector.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.checker.detectors import Hit
+from bot.checker.normalize import Normalized
+
+_DIGIT_WORDS = {
+    "zero": "0", "oh": "0", "o": "0", "nought": "0", "one": "1", "two": "2", "three": "3", "four": "4",
+    "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9", "niner": "9",
+}
+_REPEAT = {"double": 2, "triple": 3}
+_TOKEN = re.compile(r"[a-z]+|\d+")
+_GLUE = re.compile(r"[\s,.\-/–—()+]*")
+_MIN_DIGITS = 7
+_MIN_WORDS = 3
+_COUNTING = "0123456789" "9876543210"      # 'one, two, three, …' is counting, not a number
+_CUE = re.compile(r"\b(?:zero|one|two|three|four|five|six|seven|eight|nine)\b")
+
+
+def detect_spelled_phone(n: Normalized) -> list[Hit]:
+    text = n.text
+    if len(_CUE.findall(text)) < _MIN_WORDS:
+        return []
+    hits: list[Hit] = []
+    pos = 0
+    while pos < len(text):
+        run = _run_at(text, pos)
+        if run is None:
+            m = _TOKEN.search(text, pos + 1)
+            if m is None:
+                break
+            pos = m.start()
+            continue
+        start, end, digits, words = run
+        if len(digits) >= _MIN_DIGITS and words >= _MIN_WORDS and digits not in _COUNTING:
+            s, e = n.span(start, end)
+            hits.append(Hit(s, e, "phone", "a phone number spelled out in words"))
+        pos = end
+    return hits
+
+
+def _run_at(text: str, pos: int) -> tuple[int, int, str, int] | None:
+    """The number-word run starting at `pos`: span, its digits, and how many were words."""
+    m = _TOKEN.match(text, pos)
+    if m is None or (pos and text[pos - 1].isalnum()):
+        return None
+    digits, words, end, repeat = "", 0, pos, 1
+    while m is not None:
+        token = m.group()
+        if token in _REPEAT and repeat == 1:
+            repeat = _REPEAT[token]
+        elif token in _DIGIT_WORDS and not (token in ("o", "oh") and not digits):
+            digits += _DIGIT_WORDS[token] * repeat
+            words += 1
+            repeat, end = 1, m.end()
+        elif token.isdigit():
+            digits += token * repeat
+            repeat, end = 1, m.end()
+        else:
+            break
+        if m.end() < len(text) and text[m.end()].isalnum():
+            break
+        glue = _GLUE.match(text, m.end())
+        m = _TOKEN.match(text, glue.end() if glue else m.end())
+    if not digits:
+        return None
+    return pos, end, digits, words

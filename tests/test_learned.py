@@ -1,0 +1,141 @@
+"""The learned layer: examples as policy data, a model that may only raise a verdict, its cache."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.checker.engine import Checker
+from bot.checker.learned import layer as learned_layer
+from bot.policy.errors import CorpusError
+from bot.policy.loader import load_corpus
+from bot.policy.models import SEVERITY_RANK
+from tests.support import FIXTURES, POLICIES, shared_file
+
+LEARNED = FIXTURES / "corpora" / "learned"
+
+
+@pytest.fixture(scope="module")
+def checker() -> Checker:
+    return Checker(load_corpus(LEARNED))
+
+
+def test_examples_load_and_are_part_of_the_corpus_version(tmp_path: Path) -> None:
+    corpus = load_corpus(LEARNED)
+    assert len(corpus.examples) == 78
+    assert {e.verdict for e in corpus.examples} == {"allow", "review"}
+    copy = tmp_path / "c"
+    shutil.copytree(LEARNED, copy)
+    with (copy / "examples" / "drafts.jsonl").open("a") as f:
+        f.write(json.dumps({"id": "new-1", "text": "Vote Tom Okafor!", "verdict": "review",
+                            "categories": ["political"]}) + "\n")
+    assert load_corpus(copy).version != corpus.version
+
+
+def test_a_bad_example_line_names_its_file_line_and_fix(tmp_path: Path) -> None:
+    copy = tmp_path / "c"
+    shutil.copytree(LEARNED, copy)
+    (copy / "examples" / "more.jsonl").write_text("\n".join([
+        '{"id": "a", "text": "fine", "verdict": "allow"}',
+        '{"id": "b", "text": "x", "verdict": "maybe"}',
+        '{"id": "c", "text": "x", "verdict": "review"}',
+        '{"id": "d", "text": "x", "verdict": "block", "categories": ["politcal"]}',
+        '{"id": "a", "text": "again", "verdict": "allow"}',
+        'not json',
+        '{"id": "e", "text": "x", "verdict": "allow", "colour": "red"}',
+    ]) + "\n", encoding="utf-8")
+    with pytest.raises(CorpusError) as err:
+        load_corpus(copy)
+    text = {(p.line, p.message): p.hint for p in err.value.problems if p.path == "examples/more.jsonl"}
+    lines = sorted(line for line, _ in text)
+    assert lines == [2, 3, 4, 5, 6, 7]
+    messages = " | ".join(m for _, m in text)
+    assert "verdict" in messages and "needs 'categories'" in messages
+    assert "unknown category 'politcal'" in messages and "did you mean 'political'" in " ".join(text.values())
+    assert "used twice (first at examples/more.jsonl:1)" in messages
+    assert "not JSON" in messages and "colour" in messages
+
+
+def test_it_raises_a_paraphrase_no_rule_covers_and_explains_itself(checker: Checker) -> None:
+    assert checker.corpus.rules == []
+    result = checker.check("Everyone please vote for Dana Reyes for mayor next Tuesday")
+    assert result.verdict == "review"
+    (finding,) = result.findings
+    assert finding.rule == "learned.political" and finding.category == "political"
+    assert finding.policy.section == "political-activity"
+    assert "Learned judgement" in finding.message and "Most similar example (pol-" in finding.message
+    evidence = finding.to_json()["learned"]
+    assert evidence["example"]["verdict"] == "review" and 0 < evidence["example"]["similarity"] <= 1
+    assert checker.learned is not None and evidence["score"] >= checker.learned.thresholds.review
+
+
+@pytest.mark.parametrize("text", [
+    "Lunch and learn on Kubernetes today, bring your questions",
+    "Went hiking with my family on Sunday, the views were unreal",
+    "Our new office plants are thriving",
+])
+def test_everyday_posts_stay_allowed(checker: Checker, text: str) -> None:
+    assert checker.check(text).verdict == "allow"
+
+
+def test_thresholds_come_from_cross_validation_on_the_examples(checker: Checker) -> None:
+    assert checker.learned is not None
+    t = checker.learned.thresholds
+    assert 0 < t.review < 1 and t.accuracy > t.rules_accuracy and t.benign_raised <= 0.02
+
+
+def test_it_never_lowers_a_rule_verdict(tmp_path: Path) -> None:
+    corpus_dir = tmp_path / "policies"
+    shutil.copytree(POLICIES, corpus_dir)
+    shutil.copytree(LEARNED / "examples", corpus_dir / "examples")
+    with_layer = Checker(load_corpus(corpus_dir))
+    rules_only = Checker(load_corpus(POLICIES))
+    assert with_layer.learned is not None and with_layer.learned.active
+    drafts = [json.loads(line)["text"] for line in
+              shared_file("eval", "drafts-dev.jsonl").read_text().splitlines() if line.strip()]
+    drafts += [e.text for e in load_corpus(LEARNED).examples]
+    raised = 0
+    for text in drafts:
+        a, b = with_layer.check(text), rules_only.check(text)
+        assert SEVERITY_RANK[a.verdict] >= SEVERITY_RANK[b.verdict], text
+        rule_findings = [f for f in a.findings if not f.rule.startswith("learned.")]
+        assert [f.rule for f in rule_findings] == [f.rule for f in b.findings]
+        if a.verdict != b.verdict:
+            raised += 1
+            assert any(f.rule.startswith("learned.") for f in a.findings)
+    assert raised > 0
+
+
+def test_the_model_is_cached_by_corpus_version(monkeypatch: pytest.MonkeyPatch) -> None:
+    corpus = load_corpus(LEARNED)
+    Checker(corpus)
+    cached = Path(os.environ["STEWARD_CACHE_DIR"]) / f"learned-{corpus.version}-f{learned_layer.FORMAT}.npz"
+    assert cached.is_file()
+    learned_layer._memo.clear()
+
+    def no_training(*_: object) -> None:
+        raise AssertionError("trained again although the cache holds this corpus version")
+
+    monkeypatch.setattr(learned_layer, "_train", no_training)
+    again = Checker(corpus)
+    assert again.check("Vote for Dana Reyes for mayor").verdict == "review"
+
+
+def test_a_damaged_cache_file_is_trained_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STEWARD_CACHE_DIR", str(tmp_path))
+    corpus = load_corpus(LEARNED)
+    (tmp_path / f"learned-{corpus.version}-f{learned_layer.FORMAT}.npz").write_bytes(b"not a model")
+    learned_layer._memo.clear()
+    assert Checker(corpus).check("Vote for Dana Reyes for mayor").verdict == "review"
+
+
+def test_too_few_examples_means_no_layer(tmp_path: Path) -> None:
+    copy = tmp_path / "c"
+    shutil.copytree(LEARNED, copy)
+    lines = (copy / "examples" / "drafts.jsonl").read_text().splitlines()[:10]
+    (copy / "examples" / "drafts.jsonl").write_text("\n".join(lines) + "\n")
+    assert Checker(load_corpus(copy)).learned is None
