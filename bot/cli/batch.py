@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from bot.checker.engine import Checker
+from bot.cli.app import VERDICT_EXIT
 from bot.cli.common import InputError, validate_draft
 
-VERDICT_EXIT = {"allow": 0, "review": 1, "block": 2}
 PARALLEL_FROM = 2_000   # below this many lines a pool costs more than it saves
 CHUNK = 256
 

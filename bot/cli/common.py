@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 
 from bot.cli.app import EXIT_CORPUS, EXIT_USAGE
-from bot.policy import Corpus, CorpusError, load_corpus
+from bot.policy import Corpus, CorpusError
 from bot.settings import CoreSettings
+
+if TYPE_CHECKING:
+    from bot.checker.engine import Checker
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
@@ -19,9 +22,24 @@ def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
 
 
 def corpus_or_exit(corpus_dir: Path | None) -> Corpus:
+    from bot.policy import load_corpus
+
     path = CoreSettings().corpus_dir(corpus_dir)
     try:
         return load_corpus(path)
+    except CorpusError as exc:
+        fail(str(exc), EXIT_CORPUS)
+
+
+def checker_or_exit(corpus_dir: Path | None) -> Checker:
+    """The corpus's compiled checker, from the on-disk cache when the corpus is unchanged."""
+    from bot.checker.engine import Checker
+    from bot.policy import load_corpus
+    from bot.policy.cache import cached
+
+    path = CoreSettings().corpus_dir(corpus_dir)
+    try:
+        return cached("checker", path, Checker, lambda: Checker(load_corpus(path)))
     except CorpusError as exc:
         fail(str(exc), EXIT_CORPUS)
 
