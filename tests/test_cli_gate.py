@@ -176,3 +176,61 @@ def test_the_suite_points_the_users_files_into_tmp(isolated_user_files: Path) ->
     for var in ("HOME", "STEWARD_CACHE_DIR", "STEWARD_DB", "XDG_CACHE_HOME"):
         assert Path(os.environ[var]).is_relative_to(home), var
     assert "DATABASE_URL" not in os.environ and "POLICY_DIR" not in os.environ
+
+
+# --- ask: validated like check, reads stdin, records gaps only where it can -----------------------
+
+OUT_OF_SCOPE = "how do I reset my VPN password"
+
+
+def steward_env(*args: str, env: dict[str, str], cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run([*STEWARD, *args], capture_output=True, cwd=cwd, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(ROOT), **env})
+    assert b"Traceback" not in proc.stderr, proc.stderr.decode()
+    return subprocess.CompletedProcess(proc.args, proc.returncode, proc.stdout.decode(), proc.stderr.decode())
+
+
+@pytest.mark.parametrize(("args", "stdin", "message"), [
+    (("ask", ""), None, "empty"),
+    (("ask", "  \n\t"), None, "empty"),
+    (("ask", "-"), b"", "empty"),
+    (("ask", "-"), b"caf\xe9?", "not UTF-8"),
+    (("ask", "-"), b"\x00\x01binary", "binary"),
+    (("ask", "-"), b"why? " * 30_000, "characters"),
+])
+def test_ask_refuses_bad_input_with_64(args: tuple[str, ...], stdin: bytes | None, message: str) -> None:
+    out = steward(*args, stdin=stdin)
+    assert out.returncode == 64 and message in out.stderr, out.stderr
+
+
+def test_ask_reads_the_question_from_stdin() -> None:
+    out = steward("ask", "-", "--json", stdin=b"can i tweet about the outage?")
+    assert out.returncode == 0
+    assert json.loads(out.stdout)["citations"][0]["section"] == "legal-and-incidents"
+
+
+def test_without_a_database_ask_does_not_claim_to_pass_the_question_on(tmp_path: Path) -> None:
+    env = {"STEWARD_DB": "", "DATABASE_URL": ""}
+    text = steward_env("ask", OUT_OF_SCOPE, env=env, cwd=tmp_path)
+    assert "passed your question" not in text.stdout and "not passed on" in text.stdout
+    data = json.loads(steward_env("ask", OUT_OF_SCOPE, "--json", env=env, cwd=tmp_path).stdout)
+    assert data["answered"] is False and data["gap_recorded"] is False
+    assert list(tmp_path.iterdir()) == []     # no ./steward.db was created to hold it
+
+
+def test_with_a_database_ask_records_the_gap(tmp_path: Path) -> None:
+    import sqlite3
+
+    db = tmp_path / "gaps.db"
+    out = steward_env("ask", OUT_OF_SCOPE, "--json", "--as", "ada@example.com", env={"STEWARD_DB": str(db)})
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["gap_recorded"] is True
+    text = steward_env("ask", OUT_OF_SCOPE, env={"STEWARD_DB": str(db)})
+    assert "passed your question" in text.stdout
+    rows = sqlite3.connect(db).execute("SELECT actor, question, answered, platform FROM question_record").fetchall()
+    assert rows[0] == ("ada@example.com", OUT_OF_SCOPE, 0, "cli") and len(rows) == 2
+
+
+def test_ask_with_an_unreachable_database_says_so(tmp_path: Path) -> None:
+    out = steward_env("ask", OUT_OF_SCOPE, env={"DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"})
+    assert out.returncode == 69 and "cannot reach the database" in out.stderr

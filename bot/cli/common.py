@@ -21,11 +21,16 @@ def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
     raise typer.Exit(code)
 
 
-def corpus_or_exit(corpus_dir: Path | None) -> Corpus:
+def corpus_or_exit(corpus_dir: Path | None, *, cached: bool = False) -> Corpus:
+    """The corpus, or exit 65 naming every problem. `cached`: from the on-disk cache when unchanged
+    (commands that only read it); `policies lint` always validates afresh."""
     from bot.policy import load_corpus
+    from bot.policy.cache import cached as from_cache
 
     path = CoreSettings().corpus_dir(corpus_dir)
     try:
+        if cached:
+            return from_cache("corpus", path, Corpus, lambda: load_corpus(path))
         return load_corpus(path)
     except CorpusError as exc:
         fail(str(exc), EXIT_CORPUS)
@@ -48,27 +53,27 @@ class InputError(ValueError):
     """Input we refuse to check, with a message for the person who sent it."""
 
 
-def decode_draft(raw: bytes, max_chars: int, source: str = "input") -> str:
+def decode_draft(raw: bytes, max_chars: int, source: str = "input", noun: str = "draft") -> str:
     if b"\x00" in raw:
-        raise InputError(f"{source} looks like binary data (it contains NUL bytes); give the draft as text")
+        raise InputError(f"{source} looks like binary data (it contains NUL bytes); give the {noun} as text")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(f"{source} is not UTF-8 text (invalid byte 0x{raw[exc.start]:02x} at offset "
                          f"{exc.start}); save it as UTF-8 and try again") from None
-    return validate_draft(text, max_chars, source)
+    return validate_draft(text, max_chars, source, noun)
 
 
-def validate_draft(text: str, max_chars: int, source: str = "input") -> str:
+def validate_draft(text: str, max_chars: int, source: str = "input", noun: str = "draft") -> str:
     if not text.strip():
-        raise InputError(f"{source} is empty: there is no draft to check")
+        raise InputError(f"{source} is empty: there is no {noun} to " + ("check" if noun == "draft" else "answer"))
     if len(text) > max_chars:
-        raise InputError(f"{source} is {len(text):,} characters; Steward checks drafts of up to "
+        raise InputError(f"{source} is {len(text):,} characters; Steward reads {noun}s of up to "
                          f"{max_chars:,} characters (STEWARD_MAX_DRAFT_CHARS)")
     return text
 
 
-def read_input(text: str | None, file: Path | None, max_chars: int) -> str:
+def read_input(text: str | None, file: Path | None, max_chars: int, noun: str = "draft") -> str:
     """TEXT, '-' for standard input, or --file F."""
     if file is not None and text is not None:
         raise InputError("give either TEXT or --file, not both")
@@ -77,9 +82,10 @@ def read_input(text: str | None, file: Path | None, max_chars: int) -> str:
             raw = file.read_bytes()
         except OSError as exc:
             raise InputError(f"cannot read {file}: {exc.strerror}") from None
-        return decode_draft(raw, max_chars, str(file))
+        return decode_draft(raw, max_chars, str(file), noun)
     if text is None:
-        raise InputError("nothing to check: give TEXT, '-' for standard input, or --file F")
+        what = "nothing to check: give TEXT" if noun == "draft" else f"no {noun}: give it"
+        raise InputError(f"{what}, '-' for standard input" + (", or --file F" if noun == "draft" else ""))
     if text == "-":
-        return decode_draft(sys.stdin.buffer.read(), max_chars, "standard input")
-    return validate_draft(text, max_chars)
+        return decode_draft(sys.stdin.buffer.read(), max_chars, "standard input", noun)
+    return validate_draft(text, max_chars, noun=noun)
