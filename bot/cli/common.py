@@ -24,14 +24,13 @@ def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
 def corpus_or_exit(corpus_dir: Path | None, *, cached: bool = False) -> Corpus:
     """The corpus, or exit 65 naming every problem. `cached`: from the on-disk cache when unchanged
     (commands that only read it); `policies lint` always validates afresh."""
-    from bot.policy import load_corpus
     from bot.policy.cache import cached as from_cache
 
     path = CoreSettings().corpus_dir(corpus_dir)
     try:
         if cached:
-            return from_cache("corpus", path, Corpus, lambda: load_corpus(path))
-        return load_corpus(path)
+            return from_cache("corpus", path, Corpus, lambda: _load(path))
+        return _load(path)
     except CorpusError as exc:
         fail(str(exc), EXIT_CORPUS)
 
@@ -39,14 +38,19 @@ def corpus_or_exit(corpus_dir: Path | None, *, cached: bool = False) -> Corpus:
 def checker_or_exit(corpus_dir: Path | None) -> Checker:
     """The corpus's compiled checker, from the on-disk cache when the corpus is unchanged."""
     from bot.checker.engine import Checker
-    from bot.policy import load_corpus
     from bot.policy.cache import cached
 
     path = CoreSettings().corpus_dir(corpus_dir)
     try:
-        return cached("checker", path, Checker, lambda: Checker(load_corpus(path)))
+        return cached("checker", path, Checker, lambda: Checker(_load(path)))
     except CorpusError as exc:
         fail(str(exc), EXIT_CORPUS)
+
+
+def _load(path: Path) -> Corpus:
+    from bot.policy import load_corpus  # the loader (YAML, Markdown) is not needed on a cache hit
+
+    return load_corpus(path)
 
 
 class InputError(ValueError):
