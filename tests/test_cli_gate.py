@@ -234,3 +234,30 @@ def test_with_a_database_ask_records_the_gap(tmp_path: Path) -> None:
 def test_ask_with_an_unreachable_database_says_so(tmp_path: Path) -> None:
     out = steward_env("ask", OUT_OF_SCOPE, env={"DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"})
     assert out.returncode == 69 and "cannot reach the database" in out.stderr
+
+
+# --- the pre-commit hook -------------------------------------------------------------------------
+
+
+def test_pre_commit_manifest_is_valid_and_its_entry_gates_the_files_it_selects(posts: Path) -> None:
+    import shlex
+
+    import yaml
+    from identify.identify import tags_from_filename
+
+    manifest = ROOT / ".pre-commit-hooks.yaml"
+    valid = subprocess.run([sys.executable, "-m", "pre_commit", "validate-manifest", str(manifest)],
+                           capture_output=True, text=True, timeout=120)
+    assert valid.returncode == 0, valid.stdout + valid.stderr
+    (hook,) = yaml.safe_load(manifest.read_text(encoding="utf-8"))
+    assert hook["id"] == "steward-check" and hook["require_serial"] is True
+    wanted = set(hook["types_or"])
+    assert wanted & tags_from_filename("launch.md") and wanted & tags_from_filename("launch.txt")
+    assert not wanted & tags_from_filename("script.py")
+    # pre-commit runs `entry args… file…`; the console script is `steward`, here run as `python -m bot`.
+    program, *entry_args = shlex.split(hook["entry"])
+    assert program == "steward"
+    clean = steward(*entry_args, "allow.md", cwd=posts)
+    dirty = steward(*entry_args, "allow.md", "block.md", cwd=posts)
+    assert clean.returncode == 0 and clean.stdout == ""
+    assert dirty.returncode == 2 and dirty.stdout.startswith("block.md:3:3: block ")
