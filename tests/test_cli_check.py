@@ -63,6 +63,16 @@ def test_batch_keeps_order_ids_and_reports_bad_lines(tmp_path: Path) -> None:
     assert out.returncode == 64 and "3 line(s)" in out.stderr
 
 
+def test_batch_names_a_line_that_is_not_utf8_and_checks_the_rest(tmp_path: Path) -> None:
+    batch = tmp_path / "mixed.jsonl"
+    batch.write_bytes(b'{"text": "hello"}\n{"text": "caf\xe9"}\n{"text": "mail jane.doe@gmail.com"}\n')
+    out = steward("check", "--batch", str(batch))
+    lines = [json.loads(x) for x in out.stdout.splitlines()]
+    assert [x.get("verdict") for x in lines] == ["allow", None, "block"]
+    assert "line 2 is not UTF-8 text (invalid byte 0xe9" in lines[1]["error"]
+    assert out.returncode == 64
+
+
 def test_batch_exit_code_is_the_strictest_verdict(tmp_path: Path) -> None:
     batch = tmp_path / "ok.jsonl"
     batch.write_text(json.dumps({"text": "hi"}) + "\n" + json.dumps({"text": "Atlas is #1 #employee"}) + "\n")

@@ -42,7 +42,12 @@ def check_line(item: tuple[int, bytes]) -> tuple[str, int | None]:
     row: Any = None
     code: int | None = None
     try:
-        row = json.loads(raw)
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"line {n} is not UTF-8 text (invalid byte 0x{raw[exc.start]:02x} at offset "
+                             f"{exc.start}); save the file as UTF-8") from None
+        row = json.loads(line)
         if not isinstance(row, dict) or not isinstance(row.get("text"), str):
             raise InputError("each line must be a JSON object with a string 'text' field")
         draft = validate_draft(row["text"], _max_chars, f"line {n}")
