@@ -13,7 +13,6 @@ import typer
 from bot.cli.app import EXIT_THRESHOLD, app, eval_app
 from bot.cli.common import InputError, corpus_or_exit, fail, read_input
 from bot.settings import CoreSettings
-from bot.text_render import render_text
 
 if TYPE_CHECKING:  # the search stack (numpy, BM25) and the database load only when a question is asked
     from bot.answerer.answer import Answer
@@ -59,6 +58,8 @@ def ask(
             out["gap_recorded"] = recorded
         typer.echo(json.dumps(out, ensure_ascii=False))
     else:
+        from bot.text_render import render_text
+
         typer.echo(render_text(answer.to_reply()))
 
 
