@@ -58,6 +58,29 @@ def postgres_unavailable() -> str | None:
     return _pg_status["reason"]
 
 
+@pytest.fixture(autouse=True, scope="session")
+def isolated_user_files(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The suite never reads or writes the user's own files.
+
+    Everything a test (or a `steward` process it starts, which inherits this
+    environment) could reach by default points into one temporary home: the SQLite
+    file (./steward.db otherwise), the corpus cache (~/.cache/steward otherwise) and
+    the XDG folders. A DATABASE_URL or POLICY_DIR set in the developer's shell is
+    ignored, so their database and corpus are never touched either.
+    """
+    home = tmp_path_factory.mktemp("home")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("HOME", str(home))
+        for var, sub in (("XDG_CACHE_HOME", ".cache"), ("XDG_CONFIG_HOME", ".config"),
+                         ("XDG_DATA_HOME", ".local/share"), ("XDG_STATE_HOME", ".local/state")):
+            mp.setenv(var, str(home / sub))
+        mp.setenv("STEWARD_CACHE_DIR", str(home / "steward-cache"))
+        mp.setenv("STEWARD_DB", str(home / "steward.db"))
+        mp.delenv("DATABASE_URL", raising=False)
+        mp.delenv("POLICY_DIR", raising=False)
+        yield home
+
+
 @dataclass(frozen=True)
 class Target:
     """Where a test's database lives: a URL, plus a schema of its own on PostgreSQL."""

@@ -63,6 +63,16 @@ def test_batch_keeps_order_ids_and_reports_bad_lines(tmp_path: Path) -> None:
     assert out.returncode == 64 and "3 line(s)" in out.stderr
 
 
+def test_batch_names_a_line_that_is_not_utf8_and_checks_the_rest(tmp_path: Path) -> None:
+    batch = tmp_path / "mixed.jsonl"
+    batch.write_bytes(b'{"text": "hello"}\n{"text": "caf\xe9"}\n{"text": "mail jane.doe@gmail.com"}\n')
+    out = steward("check", "--batch", str(batch))
+    lines = [json.loads(x) for x in out.stdout.splitlines()]
+    assert [x.get("verdict") for x in lines] == ["allow", None, "block"]
+    assert "line 2 is not UTF-8 text (invalid byte 0xe9" in lines[1]["error"]
+    assert out.returncode == 64
+
+
 def test_batch_exit_code_is_the_strictest_verdict(tmp_path: Path) -> None:
     batch = tmp_path / "ok.jsonl"
     batch.write_text(json.dumps({"text": "hi"}) + "\n" + json.dumps({"text": "Atlas is #1 #employee"}) + "\n")
@@ -137,10 +147,10 @@ def test_eval_gate_fails_with_exit_3_when_a_bar_is_missed() -> None:
 
 
 def test_a_large_batch_runs_in_parallel_and_keeps_input_order(tmp_path: Path) -> None:
-    from bot.cli.batch import PARALLEL_FROM
+    from bot.cli.batch import PARALLEL_FROM_CHARS
 
     texts = ["hello world", "Atlas is the #1 platform #employee", "mail jane.doe@gmail.com", "{broken"]
-    n = PARALLEL_FROM + 100
+    n = PARALLEL_FROM_CHARS // 30 + 100   # lines of about 40 characters: past the threshold
     batch = tmp_path / "big.jsonl"
     batch.write_text("".join(
         (json.dumps({"id": i, "text": texts[i % 4]}) if i % 4 != 3 else texts[3]) + "\n" for i in range(n)))
@@ -150,3 +160,30 @@ def test_a_large_batch_runs_in_parallel_and_keeps_input_order(tmp_path: Path) ->
     assert [x.get("verdict") for x in lines[:4]] == ["allow", "review", "block", None]
     assert all(x.get("id") == i for i, x in enumerate(lines) if i % 4 != 3)
     assert out.returncode == 64 and f"{n // 4} line(s)" in out.stderr
+
+
+def test_batch_splits_work_by_size_so_a_few_long_drafts_use_every_core() -> None:
+    from bot.cli.batch import MIN_CHUNK_CHARS, chunks
+
+    long = [(i, b"x" * 5_000) for i in range(1, 61)]              # 60 lines, 300,000 characters
+    parts = chunks(long, jobs=2)
+    assert len(parts) >= 4 and [n for part in parts for n, _ in part] == list(range(1, 61))
+    sizes = [sum(len(raw) for _, raw in part) for part in parts]
+    assert max(sizes[:-1]) - min(sizes[:-1]) <= 5_000               # about equal work each
+    mixed = [(1, b"y" * 200_000), *((i, b"z" * 100) for i in range(2, 2_002))]
+    first, *rest = chunks(mixed, jobs=2)
+    assert len(first) == 1 and rest                                 # the long line is a chunk of its own
+    short = [(i, b"hi") for i in range(1, 1_000)]
+    assert len(chunks(short, jobs=2)) == 1 and MIN_CHUNK_CHARS > 2 * 1_000
+
+
+def test_a_batch_of_long_drafts_in_parallel_matches_one_process(tmp_path: Path) -> None:
+    sample = ("Sunrise over the lake 🌅. Atlas is the #1 analytics platform #employee. "
+              "Mail jane.doe@gmail.com about Project Kestrel. ")
+    drafts = [(sample * 40)[i:i + 5_000] for i in range(60)]
+    batch = tmp_path / "long.jsonl"
+    batch.write_text("".join(json.dumps({"id": i, "text": d}) + "\n" for i, d in enumerate(drafts)))
+    two = steward("check", "--batch", str(batch), "--jobs", "2")
+    one = steward("check", "--batch", str(batch), "--jobs", "1")
+    assert two.returncode == one.returncode == 2
+    assert two.stdout == one.stdout and len(two.stdout.splitlines()) == 60

@@ -20,7 +20,7 @@ from bot.checker.baseline import baseline_rules
 from bot.checker.detectors import DETECTORS, Hit
 from bot.checker.detectors.bidi import displayed
 from bot.checker.normalize import Normalized, normalize
-from bot.checker.patterns import compile_any, compile_each, terms_regex
+from bot.checker.patterns import LazyPattern, compile_any, compile_each, terms_regex
 from bot.checker.prefilter import LiteralIndex, PatternSet, Scan
 from bot.checker.result import CheckResult, Finding, PolicyRef, Suppression, strictest
 from bot.policy.models import DISCLOSURE, PUBLIC_SOURCE, SEVERITY_RANK, ContextGroup, Corpus, Lexicon, Rule
@@ -38,7 +38,7 @@ class _Compiled:
     ref: PolicyRef
     patterns: PatternSet | None          # phrase / lexicon / disclosure
     detector: Callable[[Normalized], list[Hit]] | None
-    except_near: re.Pattern[str] | None
+    except_near: LazyPattern | None
 
 
 def _context_regexes(corpus: Corpus) -> dict[str, PatternSet]:
@@ -318,7 +318,7 @@ class Checker:
         return out
 
     @staticmethod
-    def _excepted(rx: re.Pattern[str], draft: _Draft, span: tuple[int, int], near: int,
+    def _excepted(rx: LazyPattern, draft: _Draft, span: tuple[int, int], near: int,
                   original_spans: bool) -> bool:
         views = ((draft.norm.original.lower(),) if original_spans
                  else (draft.norm.text, draft.norm.folded))

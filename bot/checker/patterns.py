@@ -8,7 +8,8 @@ flexible separators, so "Project Kestrel" also finds "#ProjectKestrel" and
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+import sys
+from collections.abc import Iterable, Iterator
 
 from bot.policy.models import PLACEHOLDER_ALIASES, Lexicon
 
@@ -64,7 +65,39 @@ def expand(pattern: str, lexicon: Lexicon) -> str:
 _ESCAPE = re.compile(r"\\(?:N\{[^}]*\}|.)")
 
 
-def compile_any(patterns: Iterable[str], lexicon: Lexicon) -> re.Pattern[str] | None:
+class LazyPattern:
+    """A regex kept as its source and compiled on first use, then reused.
+
+    Most of a corpus's patterns never run on a given draft (the literal prefilter
+    skips them), so a one-off `steward check` compiles only the few it needs; a
+    pickled corpus (bot/policy/cache.py) stores the source, never a compiled
+    pattern, so loading it compiles nothing.
+    """
+
+    __slots__ = ("pattern", "flags", "_compiled")
+
+    def __init__(self, pattern: str, flags: int = 0) -> None:
+        self.pattern = pattern
+        self.flags = flags
+        self._compiled: re.Pattern[str] | None = None
+
+    @property
+    def compiled(self) -> re.Pattern[str]:
+        if self._compiled is None:
+            self._compiled = re.compile(self.pattern, self.flags)
+        return self._compiled
+
+    def finditer(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> Iterator[re.Match[str]]:
+        return self.compiled.finditer(text, pos, endpos)
+
+    def __reduce__(self) -> tuple[type[LazyPattern], tuple[str, int]]:
+        return LazyPattern, (self.pattern, self.flags)
+
+    def __repr__(self) -> str:
+        return f"LazyPattern({self.pattern!r}, {self.flags})"
+
+
+def compile_any(patterns: Iterable[str], lexicon: Lexicon) -> LazyPattern | None:
     """One regex for several patterns, run on casefolded text.
 
     Patterns written in lower case compile case-sensitively: the text is already
@@ -73,14 +106,14 @@ def compile_any(patterns: Iterable[str], lexicon: Lexicon) -> re.Pattern[str] | 
     sources = [expand(p, lexicon) for p in patterns]
     if not sources:
         return None
-    return _compile("|".join(f"(?:{s})" for s in sources))
+    return _lazy("|".join(f"(?:{s})" for s in sources))
 
 
-def compile_each(patterns: Iterable[str], lexicon: Lexicon) -> list[re.Pattern[str]]:
-    """Each pattern compiled on its own, so each can be prefiltered on its own."""
-    return [_compile(expand(p, lexicon)) for p in patterns]
+def compile_each(patterns: Iterable[str], lexicon: Lexicon) -> list[LazyPattern]:
+    """Each pattern on its own, so each can be prefiltered on its own."""
+    return [_lazy(expand(p, lexicon)) for p in patterns]
 
 
-def _compile(source: str) -> re.Pattern[str]:
+def _lazy(source: str) -> LazyPattern:
     has_upper = any(c.isupper() for c in _ESCAPE.sub("", source))
-    return re.compile(source, re.IGNORECASE if has_upper else 0)
+    return LazyPattern(source, re.IGNORECASE if has_upper else 0)

@@ -18,6 +18,8 @@ from typing import Any
 
 import ahocorasick
 
+from bot.checker.patterns import LazyPattern
+
 MIN_LITERAL = 2  # a single character filters nothing
 MAX_REACH = 400  # patterns that can match longer than this are searched in the whole text
 
@@ -61,25 +63,29 @@ def _required(seq: Any) -> frozenset[str] | None:
     return best
 
 
-def required_literals(regex: re.Pattern[str]) -> frozenset[str] | None:
-    try:
-        tree = sre_parse.parse(regex.pattern, regex.flags)
-    except Exception:  # an internal parser quirk must never break checking
-        return None
+def analyse(rx: LazyPattern) -> tuple[frozenset[str] | None, LazyPattern, bool, int | None]:
+    """What the prefilter needs of one pattern, from a single parse of its source.
+
+    Returns (literals of which a match must contain one, or None; the pattern to
+    run, with a leading `\\b` stripped; whether that boundary is to be checked on
+    each match; how far a match can reach from a literal, or None if unbounded).
+    The parse is `re`'s own; compiling waits until the pattern first runs.
+    """
+    tree = sre_parse.parse(rx.pattern, rx.flags)   # an invalid pattern raises re.error, as re.compile would
+    return _literals(tree, rx.flags), *_strip_leading_boundary(rx, tree), _reach(tree)
+
+
+def _literals(tree: Any, flags: int) -> frozenset[str] | None:
     found = _required(tree)
     if found is None or min(map(len, found)) < MIN_LITERAL:
         return None
-    if regex.flags & re.IGNORECASE:
+    if flags & re.IGNORECASE:
         found = frozenset(s.casefold() for s in found)
     return found
 
 
-def _reach(regex: re.Pattern[str]) -> int | None:
+def _reach(tree: Any) -> int | None:
     """How far from one of its literals a match (and its lookaheads) can extend, if bounded."""
-    try:
-        tree = sre_parse.parse(regex.pattern, regex.flags)
-    except Exception:
-        return None
     ahead = 0
     stack = [tree]
     while stack:
@@ -102,32 +108,25 @@ def _is_word(c: str) -> bool:
     return c.isalnum() or c == "_"
 
 
-def _strip_leading_boundary(regex: re.Pattern[str]) -> tuple[re.Pattern[str], bool]:
+def _strip_leading_boundary(rx: LazyPattern, tree: Any) -> tuple[LazyPattern, bool]:
     """`\\bfoo` → (`foo`, True): the caller checks the boundary on each match instead.
 
     A leading `\\b` hides the pattern's first characters from `re`'s fast scan
     for where a match can start; without it `re` skips ahead by literal prefix or
     first-character set, several times faster on long drafts.
     """
-    src = regex.pattern
-    if not src.startswith("\\b"):
-        return regex, False
-    try:
-        tree = sre_parse.parse(src, regex.flags)
-    except Exception:
-        return regex, False
     first = tree[0] if len(tree) else None
-    if first is None or first[0] is not sre_c.AT or first[1] is not sre_c.AT_BOUNDARY:
-        return regex, False  # e.g. a top-level alternation: '\\ba|b'
-    try:
-        return re.compile(src[2:], regex.flags), True
-    except re.error:
-        return regex, False
+    if (not rx.pattern.startswith("\\b") or first is None
+            or first[0] is not sre_c.AT or first[1] is not sre_c.AT_BOUNDARY):
+        return rx, False  # e.g. a top-level alternation: '\\ba|b'
+    # The boundary is the first item of a top-level sequence and carries no quantifier
+    # (that would make the first item a repeat), so the rest of the source is a regex.
+    return LazyPattern(rx.pattern[2:], rx.flags), True
 
 
 _pattern_ids = itertools.count()
 
-Guarded = tuple[frozenset[str], re.Pattern[str], bool, int | None]
+Guarded = tuple[frozenset[str], LazyPattern, bool, int | None]
 
 
 class Scan:
@@ -175,16 +174,15 @@ class PatternSet:
 
     __slots__ = ("guarded", "_guarded_ids", "unguarded")
 
-    def __init__(self, regexes: list[re.Pattern[str]]) -> None:
+    def __init__(self, regexes: list[LazyPattern]) -> None:
         self.guarded: dict[int, Guarded] = {}            # run only when a literal is present
-        self.unguarded: list[tuple[re.Pattern[str], bool]] = []
+        self.unguarded: list[tuple[LazyPattern, bool]] = []
         for rx in regexes:
-            lits = required_literals(rx)
-            stripped, boundary = _strip_leading_boundary(rx)
+            lits, stripped, boundary, reach = analyse(rx)
             if lits is None:
                 self.unguarded.append((stripped, boundary))
             else:
-                self.guarded[next(_pattern_ids)] = (lits, stripped, boundary, _reach(rx))
+                self.guarded[next(_pattern_ids)] = (lits, stripped, boundary, reach)
         self._guarded_ids = frozenset(self.guarded)
 
     def spans(self, text: str, scan: Scan, lo: int = 0, hi: int | None = None) -> list[tuple[int, int]]:
@@ -205,7 +203,7 @@ class PatternSet:
         return out
 
 
-def _collect(rx: re.Pattern[str], boundary: bool, text: str, lo: int, hi: int,
+def _collect(rx: LazyPattern, boundary: bool, text: str, lo: int, hi: int,
              out: list[tuple[int, int]]) -> None:
     for m in rx.finditer(text, lo, hi):
         start = m.start()

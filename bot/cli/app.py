@@ -18,6 +18,7 @@ app.add_typer(policies_app, name="policies")
 
 # Exit codes. check: 0 allow, 1 review, 2 block. Errors use distinct codes so a CI
 # gate can tell "the draft is bad" from "the tool was misused".
+VERDICT_EXIT = {"allow": 0, "review": 1, "block": 2}
 EXIT_USAGE = 64      # EX_USAGE: bad arguments or unreadable input
 EXIT_CORPUS = 65     # EX_DATAERR: the corpus does not load
 EXIT_THRESHOLD = 3   # eval: a quality gate was missed

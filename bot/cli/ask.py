@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import json
+import os
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from bot.cli.app import EXIT_THRESHOLD, app, eval_app
-from bot.cli.common import corpus_or_exit, fail
-from bot.text_render import render_text
+from bot.cli.common import InputError, corpus_or_exit, fail, read_input
+from bot.settings import CoreSettings
 
-if TYPE_CHECKING:  # the search stack (numpy, BM25) loads only when a question is asked
+if TYPE_CHECKING:  # the search stack (numpy, BM25) and the database load only when a question is asked
+    from bot.answerer.answer import Answer
     from bot.answerer.evaluate import Report
+    from bot.policy import Corpus
+    from bot.store.database import Database
 
 CorpusOpt = Annotated[Path | None, typer.Option(
     "--corpus", help="Corpus folder (default: $POLICY_DIR, else the bundled policies/).")]
@@ -21,19 +26,68 @@ CorpusOpt = Annotated[Path | None, typer.Option(
 
 @app.command()
 def ask(
-    question: Annotated[str, typer.Argument(help="The question, as you would type it in chat.")],
+    question: Annotated[str | None, typer.Argument(help="The question, as you would type it in chat; '-' reads "
+                                                       "standard input.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the taxonomy's JSON contract.")] = False,
     corpus: CorpusOpt = None,
+    person: Annotated[str, typer.Option("--as", help="Who is asking (an e-mail), recorded with a question "
+                                                     "the policy does not cover.")] = "cli@localhost",
 ) -> None:
-    """Answer a policy question from the corpus, quoting and citing the section."""
-    from bot.answerer import Answerer
+    """Answer a policy question from the corpus, quoting and citing the section.
 
-    answerer = Answerer(corpus_or_exit(corpus))
-    answer = answerer.ask(question)
-    if as_json:
-        typer.echo(json.dumps(answer.to_json(), ensure_ascii=False))
+    A question the policy does not cover is recorded as a knowledge gap for the CoE when a
+    database is configured (DATABASE_URL or STEWARD_DB); otherwise Steward says it was not.
+    """
+    settings = CoreSettings()
+    try:
+        text = read_input(question, None, settings.max_draft_chars, noun="question")
+    except InputError as exc:
+        fail(str(exc))
+    loaded = corpus_or_exit(corpus, cached=True)
+    if database_configured():
+        answer, recorded = _ask_and_record(loaded, corpus, text, person)
     else:
+        from bot.answerer import Answerer
+
+        answer, recorded = Answerer(loaded).ask(text), False
+    if answer.is_gap and not recorded:
+        answer = replace(answer, answer=NOT_RECORDED)
+    if as_json:
+        out = answer.to_json()
+        if answer.is_gap:
+            out["gap_recorded"] = recorded
+        typer.echo(json.dumps(out, ensure_ascii=False))
+    else:
+        from bot.text_render import render_text
+
         typer.echo(render_text(answer.to_reply()))
+
+
+NOT_RECORDED = ("I couldn't find this in the policy. Your question was not passed on: no database is "
+                "configured (set DATABASE_URL or STEWARD_DB to record unanswered questions for the CoE), so "
+                "ask the social media team directly.")
+
+
+def database_configured() -> bool:
+    """A database was chosen on purpose; the default ./steward.db is never created just to log a question."""
+    return bool(os.environ.get("DATABASE_URL", "").strip() or os.environ.get("STEWARD_DB", "").strip())
+
+
+def _ask_and_record(loaded: Corpus, corpus: Path | None, text: str, person: str) -> tuple[Answer, bool]:
+    """Ask through the facade, which records a knowledge gap the way the chat does."""
+    from bot.cli.workflow import directory_or_exit, with_database
+    from bot.steward import Steward
+    from bot.workflow.service import WorkflowService
+
+    directory = directory_or_exit(corpus)
+
+    async def work(db: Database) -> tuple[Answer, bool]:
+        steward = Steward(loaded, workflow=WorkflowService(db, directory))
+        answer = steward.ask(text)
+        await steward.ask_reply(text, person, platform="cli")
+        return answer, answer.is_gap
+
+    return with_database(work)
 
 
 def _pct(value: float | None) -> str:

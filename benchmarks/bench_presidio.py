@@ -1,0 +1,194 @@
+"""Steward's checker side by side with Microsoft Presidio's pattern recognizers, in one run, on the same drafts.
+
+Run: .venv/bin/python benchmarks/bench_presidio.py [--quick]
+Needs the bench extra for the Presidio side: .venv/bin/pip install -e '.[bench]'. Without it the
+Steward figures are still printed and the Presidio column says it is absent.
+
+Presidio runs as its pattern recognizers over a blank spaCy pipeline (`spacy.blank("en")` wrapped in
+an NlpEngine, its NER recognizer removed): no model is downloaded, and tldextract's public-suffix
+fetch is turned off so that it uses the snapshot it ships (the run works offline).
+Figures (issue 12 bars): check p50 for a 280-character draft (≤ 1 ms; one core each), batch
+throughput (Steward's `check --batch` end to end, start-up included, ≥ 3× Presidio's; Presidio
+in-process on the same cores, start-up excluded), cold `steward check` (≤ 0.4 s, median of runs).
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from bench_check import drafts_of  # noqa: E402
+
+from bot.checker.engine import Checker  # noqa: E402
+from bot.policy import load_corpus  # noqa: E402
+
+ALL_CPUS = set(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else set()
+ONE_CPU = {min(ALL_CPUS)} if ALL_CPUS else set()
+COLD_DRAFT = "Heads up: our new hire's personal email is priya.raman82@gmail.com"
+
+
+def pin(cpus: set[int]) -> None:
+    if cpus:
+        os.sched_setaffinity(0, cpus)
+
+
+def presidio_analyzer() -> Any | None:
+    """Presidio's pattern recognizers over a blank spaCy pipeline, or None when not installed."""
+    try:
+        import spacy
+        import tldextract
+        import tldextract.tldextract
+        from presidio_analyzer import AnalyzerEngine
+        from presidio_analyzer.nlp_engine import SpacyNlpEngine
+    except ImportError:
+        return None
+    # Offline: use the public suffix list tldextract ships instead of fetching it.
+    tldextract.tldextract.TLD_EXTRACTOR = tldextract.TLDExtract(suffix_list_urls=())
+
+    class BlankSpacy(SpacyNlpEngine):
+        def load(self) -> None:
+            self.nlp = {"en": spacy.blank("en")}
+
+    engine = BlankSpacy(models=[{"lang_code": "en", "model_name": "blank"}])
+    engine.load()
+    analyzer = AnalyzerEngine(nlp_engine=engine, supported_languages=["en"])
+    analyzer.registry.remove_recognizer("SpacyRecognizer")   # NER: nothing to find with a blank pipeline
+    return analyzer
+
+
+def p50_ms(fn: Callable[[str], object], drafts: list[str], rounds: int) -> float:
+    times = []
+    for _ in range(rounds):
+        for d in drafts:
+            t0 = time.perf_counter()
+            fn(d)
+            times.append(time.perf_counter() - t0)
+    return statistics.median(times) * 1000
+
+
+def steward_batch_rate(drafts: list[str], cache: str) -> float:
+    """Drafts per second of `steward check --batch`, a real process on every core, start-up included."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "drafts.jsonl"
+        path.write_text("".join(json.dumps({"id": i, "text": d}) + "\n" for i, d in enumerate(drafts)))
+        env = {**os.environ, "STEWARD_CACHE_DIR": cache}
+        t0 = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-m", "bot", "check", "--batch", str(path)], cwd=ROOT, env=env,
+                              capture_output=True, text=True)
+        wall = time.perf_counter() - t0
+    assert proc.stdout.count("\n") == len(drafts), proc.stderr[-500:]
+    return len(drafts) / wall
+
+
+_analyzer: Any = None
+
+
+def _presidio_chunk(chunk: list[str]) -> int:
+    for d in chunk:
+        json.dumps([r.to_dict() for r in _analyzer.analyze(d, language="en")])
+    return len(chunk)
+
+
+def presidio_batch_rate(analyzer: Any, drafts: list[str], jobs: int) -> float:
+    """Drafts per second of Presidio on `jobs` forked workers (already loaded: start-up not counted)."""
+    global _analyzer
+    _analyzer = analyzer
+    size = max(1, len(drafts) // (jobs * 8))
+    chunks = [drafts[i:i + size] for i in range(0, len(drafts), size)]
+    t0 = time.perf_counter()
+    if jobs == 1:
+        done = sum(map(_presidio_chunk, chunks))
+    else:
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            done = sum(pool.imap_unordered(_presidio_chunk, chunks))
+    assert done == len(drafts)
+    return len(drafts) / (time.perf_counter() - t0)
+
+
+def cold_runs(cmd: list[str], env: dict[str, str], runs: int) -> list[float]:
+    out = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True)
+        out.append(time.perf_counter() - t0)
+    return out
+
+
+def main() -> None:
+    quick = "--quick" in sys.argv
+    runs = 5 if quick else 9
+    n_short, n_long = (4_000, 60) if quick else (20_000, 300)
+    short = drafts_of(280, n_short)
+    long = drafts_of(5_000, n_long)
+    pin(ONE_CPU)
+    checker = Checker(load_corpus(ROOT / "policies"))
+    analyzer = presidio_analyzer()
+    for d in drafts_of(280, 50):   # warm up both
+        checker.check(d)
+        if analyzer is not None:
+            analyzer.analyze(d, language="en")
+
+    rows: list[tuple[str, str, str, str]] = []
+    s_p50 = p50_ms(checker.check, drafts_of(280, 200), rounds=10)
+    p_p50 = p50_ms(lambda d: analyzer.analyze(d, language="en"), drafts_of(280, 200), rounds=3) \
+        if analyzer is not None else None
+    rows.append(("check p50, 280 chars, one core", f"{s_p50:.3f} ms", _fmt(p_p50, "{:.3f} ms"), "≤ 1 ms"))
+
+    with tempfile.TemporaryDirectory() as cache:
+        pin(ALL_CPUS)
+        jobs = len(ALL_CPUS) or 1
+        for label, drafts in ((f"{n_short:,} × 280 chars", short), (f"{n_long:,} × 5,000 chars", long)):
+            s_rate = statistics.median(steward_batch_rate(drafts, cache) for _ in range(3))
+            p_one = presidio_batch_rate(analyzer, drafts, 1) if analyzer is not None else None
+            p_all = presidio_batch_rate(analyzer, drafts, jobs) if analyzer is not None and jobs > 1 else p_one
+            ratio = f"  ({s_rate / p_all:.1f}× Presidio on {jobs} cores)" if p_all else ""
+            presidio = _fmt(p_all, f"{{:,.0f}} on {jobs} cores")
+            if p_one is not None and jobs > 1:
+                presidio += f", {p_one:,.0f} on one"
+            rows.append((f"batch, {label}, drafts/s", f"{s_rate:,.0f}{ratio}", presidio, "≥ 3× Presidio"))
+
+        pin(ONE_CPU)
+        steward = [sys.executable, "-m", "bot", "check", COLD_DRAFT]
+        env = {**os.environ, "STEWARD_CACHE_DIR": cache}
+        first = cold_runs(steward, {**os.environ, "STEWARD_CACHE_DIR": tempfile.mkdtemp()}, 1)[0]
+        warm = statistics.median(cold_runs(steward, env, runs))
+        uncached = statistics.median(cold_runs(steward, {**os.environ, "STEWARD_CACHE_DIR": "off"}, runs))
+        baseline = statistics.median(cold_runs([sys.executable, "-c", "pass"], env, runs))
+        p_cold = None
+        if analyzer is not None:
+            probe = ("import sys; sys.path.insert(0, 'benchmarks'); from bench_presidio import presidio_analyzer; "
+                     f"presidio_analyzer().analyze({COLD_DRAFT!r}, language='en')")
+            p_cold = statistics.median(cold_runs([sys.executable, "-c", probe], env, runs))
+        rows.append((f"cold `steward check`, one core, median of {runs}", f"{warm:.3f} s",
+                     _fmt(p_cold, "{:.3f} s (load + one analyze)"), "≤ 0.4 s"))
+        rows.append(("  the same, first run (cache built)", f"{first:.3f} s", "", ""))
+        rows.append(("  the same, cache off (STEWARD_CACHE_DIR=off)", f"{uncached:.3f} s", "", ""))
+        rows.append(("  python -c pass (interpreter start-up)", f"{baseline:.3f} s", "", ""))
+
+    print(f"{'figure':<48} {'Steward':<34} {'Presidio (pattern recognizers)':<40} bar")
+    for name, s, p, bar in rows:
+        print(f"{name:<48} {s:<34} {p:<40} {bar}")
+    if analyzer is None:
+        print("\npresidio-analyzer is not installed, so there is no Presidio column: "
+              "pip install -e '.[bench]' and run again.")
+
+
+def _fmt(value: float | None, pattern: str) -> str:
+    return "absent (pip install -e '.[bench]')" if value is None else pattern.format(value)
+
+
+if __name__ == "__main__":
+    main()
