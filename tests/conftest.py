@@ -26,6 +26,16 @@ from bot.store.database import Database
 from bot.store.settings import sqlite_url
 from bot.workflow.service import WorkflowService
 
+
+@pytest.fixture(autouse=True, scope="session")
+def _cache_in_a_temporary_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Embedding caches (and anything else under STEWARD_CACHE_DIR) never touch the user's ~/.cache."""
+    patch = pytest.MonkeyPatch()
+    patch.setenv("STEWARD_CACHE_DIR", str(tmp_path_factory.mktemp("steward-cache")))
+    yield
+    patch.undo()
+
+
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 BACKENDS = ("sqlite", "postgres")
 _pg_status: dict[str, str | None] = {}
