@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+import platformdirs
 
 from bot.answerer.chunks import Chunk, chunk_sections
 from bot.answerer.embedding import DIMENSION, MODEL, Embedder
@@ -26,12 +27,12 @@ log = logging.getLogger(__name__)
 
 
 def cache_dir() -> Path:
-    """STEWARD_CACHE_DIR, else the XDG cache directory ($XDG_CACHE_HOME or ~/.cache) + /steward."""
+    """STEWARD_CACHE_DIR, else the user's cache folder: $XDG_CACHE_HOME/steward or ~/.cache/steward
+    on Linux (platformdirs knows the macOS and Windows places too)."""
     explicit = os.environ.get("STEWARD_CACHE_DIR", "").strip()
     if explicit:
         return Path(explicit).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "steward"
+    return Path(platformdirs.user_cache_dir("steward", appauthor=False))
 
 
 def cache_key(chunks: Sequence[Chunk]) -> str:
