@@ -16,7 +16,7 @@ from bot.answerer.extract import best_passages, render
 from bot.answerer.index import SectionIndex, _stem
 from bot.answerer.intent import looks_foreign, looks_like_draft
 from bot.answerer.query import Query, QueryAnalyzer, stopwords_of
-from bot.answerer.semantic import SemanticIndex, cache_dir
+from bot.answerer.semantic import Closeness, SemanticIndex, cache_dir
 from bot.answerer.text import terms, words
 from bot.policy.models import Corpus, Section, Vocabulary
 from bot.settings import BUNDLED_POLICIES
@@ -61,6 +61,8 @@ SEMANTIC_WEIGHT = 1.0
 # 0.45, above the closest out-of-scope question on the labelled sets (0.37).
 SEMANTIC_FLOOR = 0.25
 SEMANTIC_RANGE = 0.5
+NEAR_SHARE = 0.8          # a passage whose words are mostly in the closest chunk is part of it
+NEAR_BONUS = 1.0          # ...and counts like one matched word of average rarity
 
 NOT_COVERED = ("I couldn't find this in the policy; I've passed your question to the social media team "
                "so they can add it.")
@@ -188,7 +190,8 @@ class Answerer:
         query = self.analyzer.analyze(text)
         if not query.concepts:
             return self._refusal(question, "no_words", NO_WORDS)
-        similarity = self._similarity(query.semantic_text())
+        closeness = self._closeness(query.semantic_text())
+        similarity = closeness.sections if closeness is not None else None
         ranked = self.rank(query, similarity=similarity)
         if not ranked:
             return self._not_covered(question, text, 0.0)
@@ -205,16 +208,16 @@ class Answerer:
             return self._not_covered(question, text, confidence)
         share = RELATED_SHARE if similarity is None else HYBRID_RELATED_SHARE
         related = [(i, s) for i, s in ranked[1:] if s >= share * best_score][:MAX_RELATED]
-        quote = self._quote(query, self.sections[best])
+        quote = self._quote(query, best, closeness)
         citations = [self._citation(best, best_score, quote)]
-        citations += [self._citation(i, s, self._quote(query, self.sections[i])) for i, s in related]
+        citations += [self._citation(i, s, self._quote(query, i, closeness)) for i, s in related]
         return Answer(question=question, answered=True, answer=quote, citations=tuple(citations),
                       confidence=round(confidence, 3), corpus_version=self.version)
 
-    def _similarity(self, text: str) -> np.ndarray | None:
-        """Per section, the cosine similarity of its nearest chunk to the question; None without the model."""
+    def _closeness(self, text: str) -> Closeness | None:
+        """How close the question is to each chunk and section; None without the model."""
         semantic = self.warm()._semantic
-        return semantic.section_scores(semantic.embed(text)) if semantic is not None else None
+        return semantic.search(text) if semantic is not None else None
 
     def rank(self, query: Query, limit: int = 1 + MAX_RELATED,
              similarity: np.ndarray | None = None) -> list[tuple[int, float]]:
@@ -278,13 +281,20 @@ class Answerer:
 
     # -- composing ------------------------------------------------------------------------------
 
-    def _quote(self, query: Query, section: Section) -> str:
+    def _quote(self, query: Query, index: int, closeness: Closeness | None = None) -> str:
+        """The section's passages that answer best: by the question's words, and, with the model,
+        by the chunk closest in meaning (which alone decides when no word is shared)."""
         weights = query.weighted_terms()
+        near = set(words(closeness.best_chunk(index))) if closeness is not None else set()
 
         def score(passage: str) -> float:
-            stems = {_stem(w) for w in words(passage)}
-            return sum(weights[t] * (self.index.idf(t) or 0.0) for t in stems if t in weights)
+            surface = words(passage)
+            stems = {_stem(w) for w in surface}
+            lexical = sum(weights[t] * (self.index.idf(t) or 0.0) for t in stems if t in weights)
+            inside = bool(surface) and sum(w in near for w in surface) >= NEAR_SHARE * len(surface)
+            return lexical + (NEAR_BONUS if inside else 0.0)
 
+        section = self.sections[index]
         picked = best_passages(section.text, score)
         return render(picked) if picked else section.title
 

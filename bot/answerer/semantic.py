@@ -86,12 +86,21 @@ class SemanticIndex:
             log.warning("cannot write the embedding cache in %s (%s); it will be rebuilt at the next start",
                         self.cache_path.parent, exc)
 
-    def embed(self, question: str) -> np.ndarray:
-        return self.embedder.embed_one(question)
+    def search(self, question: str) -> Closeness:
+        return Closeness(self, self.vectors @ self.embedder.embed_one(question))
 
-    def section_scores(self, vector: np.ndarray) -> np.ndarray:
-        """Per section, the cosine similarity of its closest chunk to the question vector."""
-        sims = self.vectors @ vector
-        out = np.full(self.size, -1.0, dtype=np.float32)
-        np.maximum.at(out, self.owner, sims)
-        return out
+
+class Closeness:
+    """How close one question is to every chunk, and so to every section."""
+
+    def __init__(self, index: SemanticIndex, chunk_scores: np.ndarray) -> None:
+        self.index = index
+        self.chunk_scores = chunk_scores
+        # Per section, the cosine similarity of its closest chunk.
+        self.sections = np.full(index.size, -1.0, dtype=np.float32)
+        np.maximum.at(self.sections, index.owner, chunk_scores)
+
+    def best_chunk(self, section: int) -> str:
+        """The text of the section's chunk closest to the question."""
+        mine = np.flatnonzero(self.index.owner == section)
+        return self.index.chunks[int(mine[np.argmax(self.chunk_scores[mine])])].text if len(mine) else ""
