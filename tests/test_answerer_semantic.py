@@ -77,7 +77,7 @@ def test_embeddings_are_unit_vectors_that_put_paraphrases_together(embedder: emb
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
     same, other = float(vectors[0] @ vectors[1]), float(vectors[0] @ vectors[2])
     assert same > 0.6 > 0.3 > other
-    # A text gets the same vector alone as in a padded batch.
+    # A text gets the same vector alone as among others: each text is run on its own.
     assert np.allclose(embedder.embed_one("How do I reset my VPN password?"), vectors[2], atol=1e-4)
 
 

@@ -2,8 +2,8 @@
 
 A section's semantic score is the cosine similarity of the question to its closest
 chunk (vectors are unit length, so a dot product). Embedding a corpus takes seconds;
-the vectors are saved under the cache directory, keyed by the model and by the exact
-chunk texts (so by the corpus version and the chunking), and read back on the next
+the vectors are saved under the cache directory, keyed by the model, the pipeline and the
+exact chunk texts (so by the corpus version and the chunking), and read back on the next
 start in milliseconds. An unreadable or stale cache file is rebuilt, never trusted.
 """
 
@@ -20,7 +20,7 @@ import numpy as np
 import platformdirs
 
 from bot.answerer.chunks import Chunk, chunk_sections
-from bot.answerer.embedding import DIMENSION, MODEL, Embedder
+from bot.answerer.embedding import DIMENSION, MODEL, PIPELINE, Embedder
 from bot.policy.models import Section
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,7 @@ def cache_dir() -> Path:
 
 
 def cache_key(chunks: Sequence[Chunk]) -> str:
-    digest = hashlib.sha256(MODEL.sha256.encode())
+    digest = hashlib.sha256(f"{MODEL.sha256}/{PIPELINE}".encode())
     for chunk in chunks:
         digest.update(f"\0{chunk.section}\0{chunk.text}".encode())
     return digest.hexdigest()[:24]
