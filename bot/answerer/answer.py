@@ -17,7 +17,7 @@ class SourceCitation:
     section: str     # section id
     title: str       # heading exactly as written
     category: str
-    score: float     # BM25 relevance, higher is better (unbounded)
+    score: float     # relevance, higher is better: BM25 fused with semantic closeness (BM25 alone unbounded)
     quote: str = ""  # the passage quoted, verbatim policy words
     url: str = ""
 

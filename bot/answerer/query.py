@@ -30,6 +30,7 @@ class Concept:
     corrected: bool = False                               # reached through a typo correction
     proper: bool = False                                  # typed as a name ("Taylor Swift", "Berlin")
     channel: bool = False                                 # a platform or format ("tiktok", "reel")
+    expansions: tuple[str, ...] = ()                      # the policy words it maps to, as written
 
     def add(self, term: str, weight: float) -> None:
         if weight > self.terms.get(term, 0.0):
@@ -51,6 +52,14 @@ class Query:
     @property
     def mentions_channel(self) -> bool:
         return any(c.channel for c in self.concepts)
+
+    def semantic_text(self) -> str:
+        """The question, followed by the policy words its chat words map to ("pic" -> photo)."""
+        seen = set(words(self.text))
+        extra = [t for c in self.concepts if not c.channel for t in c.expansions
+                 if not all(w in seen for w in words(t))]
+        extra = list(dict.fromkeys(extra))
+        return f"{self.text} ({', '.join(extra)})" if extra else self.text
 
     def weighted_terms(self) -> dict[str, float]:
         out: dict[str, float] = {}
@@ -75,12 +84,14 @@ class QueryAnalyzer:
         self.known_stems = frozenset(stems.values())
         # Keys are matched on stems so "tweets" finds "tweet" and "photos" finds "photo".
         self.synonyms: dict[tuple[str, ...], list[str]] = {}
+        self.targets: dict[tuple[str, ...], list[str]] = {}
         for key, targets in vocabulary.synonyms.items():
             key_stems = tuple(stem(w) for w in words(key))
             if not key_stems:
                 continue
             expanded = [t for target in targets for t in terms(target, self.stopwords)]
             self.synonyms.setdefault(key_stems, []).extend(expanded)
+            self.targets.setdefault(key_stems, []).extend(targets)
         self.channels = _phrases(vocabulary.channels, self.stopwords)
         self.cues = _phrases(vocabulary.out_of_scope, self.stopwords)
         self._listed = {p for p in self.channels | self.cues if len(p) == 1}
@@ -125,6 +136,7 @@ class QueryAnalyzer:
                     for target in self.synonyms[key]:
                         concept.add(target, EXPANSION_WEIGHT)
                     concept.channel = _content(key, fixed[i:i + n], self.stopwords) in self.channels
+                    concept.expansions = tuple(self.targets[key])
                     concepts.append(concept)
                     matched = n
                     break
