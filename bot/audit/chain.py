@@ -9,15 +9,17 @@ content changed as *altered*. Draft texts never enter the log (only their
 hashes), so purging texts leaves the chain intact.
 
 A chain without a secret proves integrity against edits, not against someone
-who rewrites every hash from the edit onwards: `steward audit verify` prints the
-head's hash so it can be anchored elsewhere (a ticket, a signed e-mail).
+who rewrites every hash from the edit onwards: anchors fix that. `verify` takes
+signed checkpoints (bot/audit/checkpoint.py) and `--expect SEQ:HASH` pairs and
+checks the log still holds each; it also replays the state from the events
+(bot/audit/replay.py) and names every table row that disagrees with the log.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import AsyncIterator
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -85,7 +87,8 @@ async def append(session: AsyncSession, db: Database, event: Event, at: datetime
 
 # --- verification ---------------------------------------------------------------------
 
-ProblemKind = Literal["altered", "removed", "reordered", "broken", "truncated", "text_altered"]
+ProblemKind = Literal["altered", "removed", "reordered", "broken", "truncated", "text_altered", "state",
+                      "checkpoint", "rewritten"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +106,11 @@ class VerifyReport:
     events: int = 0
     head_seq: int = 0
     head_hash: str = GENESIS_HASH
+    root: str = ""
     texts_checked: int = 0
+    checkpoints_checked: int = 0
+    replayed: bool = False
+    skipped_actions: dict[str, int] = field(default_factory=dict)
     problems: list[ChainProblem] = field(default_factory=list)
 
     @property
@@ -111,23 +118,76 @@ class VerifyReport:
         return not self.problems
 
 
-async def _events(session: AsyncSession) -> AsyncIterator[AuditEvent]:
-    result = await session.stream(select(AuditEvent).order_by(col(AuditEvent.seq)).execution_options(yield_per=1000))
-    async for row in result.scalars():
-        yield row
+@dataclass(frozen=True, slots=True)
+class Anchor:
+    """A (seq, hash[, root]) the log must still contain, from a signed checkpoint or `--expect`."""
+
+    seq: int
+    hash: str
+    source: str
+    root: str | None = None
 
 
-async def verify(db: Database) -> VerifyReport:
-    """Walk the whole chain and the stored draft texts; name every event that does not fit."""
+_EVENT_COLUMNS = tuple(col(c) for c in (
+    AuditEvent.seq, AuditEvent.at, AuditEvent.actor, AuditEvent.action, AuditEvent.submission_id, AuditEvent.version,
+    AuditEvent.corpus_version, AuditEvent.detail, AuditEvent.prev_hash, AuditEvent.hash))
+
+
+async def verify(db: Database, *, anchors: Sequence[Anchor] = (), replay: bool = True) -> VerifyReport:
+    """Walk the whole chain, check every anchor against it, replay the state and compare it with
+    the tables, and check the stored draft texts; name everything that does not fit."""
+    from bot.audit.merkle import TreeBuilder
+    from bot.audit.replay import LoggedEvent, Replay, compare
+
     report = VerifyReport()
+    tree = TreeBuilder()
+    replayer = Replay()
+    wanted = {a.seq for a in anchors}
+    found: dict[int, tuple[str, str]] = {}      # anchored seq -> (hash, root) in the log
     async with db.reading() as session:
         head = (await session.execute(select(AuditHead).where(col(AuditHead.id) == 1))).scalar_one_or_none()
         checker = _ChainWalker(report)
-        async for row in _events(session):
+        stream = await session.stream(select(*_EVENT_COLUMNS).order_by(col(AuditEvent.seq))
+                                      .execution_options(yield_per=5000))
+        async for row in stream:
             checker.feed(row)
+            tree.add(row.hash)
+            if row.seq in wanted:
+                found[row.seq] = (row.hash, tree.root() if tree.size == row.seq else "")
+            if replay:
+                replayer.feed(LoggedEvent(row.seq, row.actor, row.action, row.submission_id, row.version,
+                                          row.detail if isinstance(row.detail, dict) else {}))
         checker.finish(head)
+        report.root = tree.root()
+        _check_anchors(report, anchors, found)
         await _verify_texts(session, report, checker.text_hashes)
+        if replay:
+            report.replayed = True
+            report.skipped_actions = dict(replayer.state.skipped)
+            for message in await compare(session, replayer.state):
+                report.problems.append(ChainProblem("state", None, message))
     return report
+
+
+def _check_anchors(report: VerifyReport, anchors: Sequence[Anchor], found: dict[int, tuple[str, str]]) -> None:
+    for a in anchors:
+        report.checkpoints_checked += 1
+        if a.seq == 0:
+            continue
+        if a.seq not in found:
+            report.problems.append(ChainProblem(
+                "truncated", a.seq, f"{a.source} vouches for event #{a.seq}, but the log has no event #{a.seq} "
+                                    f"(it ends at #{report.events}): events were removed"))
+            continue
+        digest, root = found[a.seq]
+        if digest != a.hash:
+            report.problems.append(ChainProblem(
+                "rewritten", a.seq, f"{a.source} vouches that event #{a.seq} hashed {a.hash[:16]}…, but the log's "
+                                    f"#{a.seq} hashes {digest[:16]}…: the log was rewritten up to #{a.seq}"))
+        elif a.root is not None and root and root != a.root:
+            report.problems.append(ChainProblem(
+                "rewritten", a.seq, f"{a.source}: the Merkle root of events #1–#{a.seq} differs from the signed "
+                                    "one: events before it were rewritten"))
 
 
 class _ChainWalker:
@@ -141,7 +201,7 @@ class _ChainWalker:
     def problem(self, kind: ProblemKind, seq: int | None, message: str) -> None:
         self.report.problems.append(ChainProblem(kind, seq, message))
 
-    def feed(self, row: AuditEvent) -> None:
+    def feed(self, row: Any) -> None:
         self.report.events += 1
         computed = event_hash(row.prev_hash, row.at, row.actor, row.action, row.submission_id, row.version,
                               row.corpus_version, row.detail)
