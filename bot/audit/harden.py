@@ -47,11 +47,13 @@ _FUNCTIONS = [
       RETURN NEW;
     END $$""",
     """CREATE OR REPLACE FUNCTION steward_audit_head_matches() RETURNS trigger LANGUAGE plpgsql AS $$
-    DECLARE last_seq bigint; last_hash text;
+    DECLARE last_seq bigint; last_hash text; head_seq bigint; head_hash text;
     BEGIN
+      -- Deferred to commit, and maybe queued once per append: check the head as it is now.
+      SELECT seq, hash INTO head_seq, head_hash FROM audit_head WHERE id = NEW.id;
       SELECT seq, hash INTO last_seq, last_hash FROM audit_event ORDER BY seq DESC LIMIT 1;
-      IF COALESCE(last_seq, 0) <> NEW.seq OR (last_seq IS NOT NULL AND last_hash <> NEW.hash) THEN
-        RAISE EXCEPTION 'the audit head (#%) does not name the last event (#%)', NEW.seq, COALESCE(last_seq, 0)
+      IF COALESCE(last_seq, 0) <> head_seq OR (last_seq IS NOT NULL AND last_hash <> head_hash) THEN
+        RAISE EXCEPTION 'the audit head (#%) does not name the last event (#%)', head_seq, COALESCE(last_seq, 0)
           USING ERRCODE = 'insufficient_privilege';
       END IF;
       RETURN NULL;
