@@ -144,11 +144,12 @@ def load_signing_key(environ: Mapping[str, str] | None = None, path: Path | None
     env = os.environ if environ is None else environ
     if path is not None:
         return parse_private_key(_read_key_file(path, "signing key"), str(path))
-    if env.get(KEY_FILE_ENV, "").strip():
-        file = Path(env[KEY_FILE_ENV].strip())
-        return parse_private_key(_read_key_file(file, "signing key"), KEY_FILE_ENV)
-    if env.get(KEY_ENV, "").strip():
-        return parse_private_key(env[KEY_ENV].encode(), KEY_ENV)
+    file = env.get("STEWARD_AUDIT_SIGNING_KEY_FILE", "").strip()
+    if file:
+        return parse_private_key(_read_key_file(Path(file), "signing key"), KEY_FILE_ENV)
+    inline = env.get("STEWARD_AUDIT_SIGNING_KEY", "").strip()
+    if inline:
+        return parse_private_key(inline.encode(), KEY_ENV)
     return None
 
 
@@ -157,8 +158,9 @@ def load_public_key(environ: Mapping[str, str] | None = None, path: Path | None 
     env = os.environ if environ is None else environ
     if path is not None:
         return parse_public_key(_read_key_file(path, "public key"), str(path))
-    if env.get(PUBLIC_KEY_ENV, "").strip():
-        return parse_public_key(env[PUBLIC_KEY_ENV].encode(), PUBLIC_KEY_ENV)
+    public = env.get("STEWARD_AUDIT_PUBLIC_KEY", "").strip()
+    if public:
+        return parse_public_key(public.encode(), PUBLIC_KEY_ENV)
     private = load_signing_key(env)
     return private.public_key() if private is not None else None
 

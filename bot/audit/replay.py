@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncResult, AsyncSession
 from sqlmodel import col
 
 from bot.store.tables import Comment, Dispute, Submission, SubmissionVersion, SuppressionRow, Vote
@@ -234,6 +234,13 @@ class Replay:
 # --- comparing with the tables ----------------------------------------------------------------
 
 
+async def _each(result: AsyncResult[Any]) -> AsyncIterator[Any]:
+    """The rows of a streamed result, fetched a chunk at a time (one event-loop round trip per chunk)."""
+    async for chunk in result.partitions():
+        for row in chunk:
+            yield row
+
+
 def _diff(out: list[str], what: str, table: object, log: object) -> None:
     if table != log:
         out.append(f"{what} is {table!r} in the table but {log!r} in the audit log")
@@ -254,7 +261,7 @@ async def _compare_submissions(session: AsyncSession, state: State, out: list[st
     rows = await session.stream(select(col(Submission.id), col(Submission.requester), col(Submission.department),
                                        col(Submission.state), col(Submission.version), col(Submission.verdict), col(Submission.route),
                                        col(Submission.posted_url)).execution_options(yield_per=5000))
-    async for sid, requester, department, st, version, verdict, route, posted_url in rows:
+    async for sid, requester, department, st, version, verdict, route, posted_url in _each(rows):
         seen.add(sid)
         logged = state.submissions.get(sid)
         if logged is None:
@@ -273,7 +280,7 @@ async def _compare_submissions(session: AsyncSession, state: State, out: list[st
     versions: set[tuple[int, int]] = set()
     rows = await session.stream(select(col(SubmissionVersion.submission_id), col(SubmissionVersion.number))
                                 .execution_options(yield_per=5000))
-    async for sid, number in rows:
+    async for sid, number in _each(rows):
         versions.add((sid, number))
         logged = state.submissions.get(sid)
         if logged is None:
@@ -290,7 +297,7 @@ async def _compare_votes(session: AsyncSession, state: State, out: list[str]) ->
     logged = dict(state.votes)
     rows = await session.stream(select(col(Vote.submission_id), col(Vote.version), col(Vote.approver), col(Vote.value))
                                 .execution_options(yield_per=5000))
-    async for sid, version, approver, value in rows:
+    async for sid, version, approver, value in _each(rows):
         expected = logged.pop((sid, version, approver), None)
         name = f"the vote of {approver} on #{sid} version {version}"
         if expected is None:
@@ -306,7 +313,7 @@ async def _compare_comments(session: AsyncSession, state: State, out: list[str])
     logged = dict(state.comments)
     rows = await session.stream(select(col(Comment.id), col(Comment.submission_id), col(Comment.author), col(Comment.body))
                                 .execution_options(yield_per=5000))
-    async for cid, sid, author, body in rows:
+    async for cid, sid, author, body in _each(rows):
         expected = logged.pop(cid, None)
         if expected is None:
             out.append(f"comment {cid} on #{sid} is in the tables but the audit log has no such comment")

@@ -66,8 +66,8 @@ class RetentionPolicy:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> RetentionPolicy:
         env = os.environ if environ is None else environ
-        text = env.get(TEXT_DAYS_ENV, "").strip()
-        decision = env.get(DECISION_DAYS_ENV, "").strip()
+        text = env.get("STEWARD_RETENTION_TEXT_DAYS", "").strip()
+        decision = env.get("STEWARD_RETENTION_DECISION_DAYS", "").strip()
         default = cls()
         return cls(text_days=parse_days(text, TEXT_DAYS_ENV) if text else default.text_days,
                    decision_days=parse_days(decision, DECISION_DAYS_ENV) if decision else default.decision_days)

@@ -107,7 +107,7 @@ def _folder_or_stdout(output: str | None) -> Path | None:
     """`-` means standard output; otherwise a folder (--output, else STEWARD_AUDIT_CHECKPOINT_DIR)."""
     from bot.audit.checkpoint import DIR_ENV
 
-    chosen = output if output is not None else os.environ.get(DIR_ENV, "").strip()
+    chosen = output if output is not None else os.environ.get("STEWARD_AUDIT_CHECKPOINT_DIR", "").strip()
     chosen = clean_text(chosen, "--output", max_chars=4096)
     if not chosen:
         fail(f"say where checkpoints go: --output DIR, --output - (standard output) or {DIR_ENV}")
