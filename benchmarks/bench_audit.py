@@ -59,15 +59,18 @@ async def bench_verify(url: str, events: int, runs: int) -> tuple[bool, float]:
         print(f"generated {events:,} events with COPY in {took:.1f} s")
         ok = True
         for replay in (True, False):
-            times = []
+            times, cpu = [], []
             for _ in range(runs):
-                start = time.perf_counter()
+                start, start_cpu = time.perf_counter(), time.process_time()
                 report = await verify(db, replay=replay)
                 times.append(time.perf_counter() - start)
+                cpu.append(time.process_time() - start_cpu)
                 ok = ok and report.ok and report.events == events // 4 * 4
             label = "verify with state replay" if replay else "verify, chain only (peer)"
             print(f"{label}: median {statistics.median(times):.1f} s over {runs} runs "
-                  f"({', '.join(f'{t:.1f}' for t in times)}); {report.events:,} events, clean={report.ok}")
+                  f"({', '.join(f'{t:.1f}' for t in times)}); CPU time of this process: median "
+                  f"{statistics.median(cpu):.1f} s; {report.events:,} events, clean={report.ok}; "
+                  f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
             if replay:
                 replay_median = statistics.median(times)
         start = time.perf_counter()

@@ -40,7 +40,7 @@ from sqlmodel import col
 from bot.audit.merkle import TreeBuilder
 from bot.clock import as_utc
 from bot.store.database import Database
-from bot.store.tables import AuditEvent, AuditHead
+from bot.store.tables import METADATA, AuditHead
 
 FORMAT = "steward-checkpoint/1"
 KEY_ENV = "STEWARD_AUDIT_SIGNING_KEY"
@@ -176,16 +176,18 @@ def public_key_text(key: Ed25519PrivateKey | Ed25519PublicKey) -> str:
 async def chain_state(db: Database) -> tuple[int, str, str]:
     """(seq, hash, Merkle root) of the log as it stands, read in one snapshot."""
     builder = TreeBuilder()
+    t = METADATA.tables["audit_event"]
+    last = (0, "0" * 64)
     async with db.reading() as session:
-        head = (await session.execute(select(col(AuditHead.seq), col(AuditHead.hash)))).first()
-        limit = head[0] if head else 0
-        result = await session.stream(select(col(AuditEvent.seq), col(AuditEvent.hash))
-                                      .where(col(AuditEvent.seq) <= limit).order_by(col(AuditEvent.seq))
-                                      .execution_options(yield_per=5000))
-        last = (0, "0" * 64)
-        async for seq, digest in result:
-            builder.add(digest)
-            last = (seq, digest)
+        head = (await session.execute(select(col(AuditHead.seq)))).scalar_one_or_none() or 0
+        conn = await session.connection()
+        result = await conn.stream(select(t.c.seq, t.c.hash).where(t.c.seq <= head).order_by(t.c.seq)
+                                   .execution_options(yield_per=10000))
+        async for chunk in result.partitions():
+            for _seq, digest in chunk:
+                builder.add(digest)
+            if chunk:
+                last = (chunk[-1][0], chunk[-1][1])
     return last[0], last[1], builder.root()
 
 

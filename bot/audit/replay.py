@@ -16,26 +16,33 @@ state and are skipped.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import Any, NamedTuple
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncResult, AsyncSession
-from sqlmodel import col
+import orjson
+from sqlalchemy import Text, cast, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncResult
 
-from bot.store.tables import Comment, Dispute, Submission, SubmissionVersion, SuppressionRow, Vote
+from bot.store.tables import METADATA
 
 
-@dataclass(frozen=True, slots=True)
-class LoggedEvent:
+class LoggedEvent(NamedTuple):
+    """One audit event as read back (a tuple: a million of them are made per verify)."""
+
     seq: int
+    at: datetime
     actor: str
     action: str
     submission_id: int | None
     version: int | None
+    corpus_version: str
     detail: dict[str, Any]
+    prev_hash: str
+    hash: str
 
 
 @dataclass
@@ -80,6 +87,18 @@ class State:
     suppressions: dict[int, SuppressionState] = field(default_factory=dict)
     skipped: Counter[str] = field(default_factory=Counter)                  # actions with no state to replay
     problems: list[str] = field(default_factory=list)                      # the log contradicts itself
+
+
+def decode_json(text: str | None) -> dict[str, Any]:
+    """A JSON object stored as text (an event's detail, a route); {} for anything else."""
+    try:
+        value = orjson.loads(text or "{}")
+    except orjson.JSONDecodeError:        # orjson is strict (no NaN): the standard library decides
+        try:
+            value = json.loads(text or "{}")
+        except ValueError:
+            return {}
+    return value if isinstance(value, dict) else {}
 
 
 Handler = Callable[[State, LoggedEvent], None]
@@ -246,21 +265,21 @@ def _diff(out: list[str], what: str, table: object, log: object) -> None:
         out.append(f"{what} is {table!r} in the table but {log!r} in the audit log")
 
 
-async def compare(session: AsyncSession, state: State) -> list[str]:
+async def compare(conn: AsyncConnection, state: State) -> list[str]:
     """Every difference between the tables and the replayed state, in words."""
     out = list(state.problems)
-    await _compare_submissions(session, state, out)
-    await _compare_votes(session, state, out)
-    await _compare_comments(session, state, out)
-    await _compare_disputes(session, state, out)
+    await _compare_submissions(conn, state, out)
+    await _compare_votes(conn, state, out)
+    await _compare_comments(conn, state, out)
+    await _compare_disputes(conn, state, out)
     return out
 
 
-async def _compare_submissions(session: AsyncSession, state: State, out: list[str]) -> None:
+async def _compare_submissions(conn: AsyncConnection, state: State, out: list[str]) -> None:
     seen: set[int] = set()
-    rows = await session.stream(select(col(Submission.id), col(Submission.requester), col(Submission.department),
-                                       col(Submission.state), col(Submission.version), col(Submission.verdict), col(Submission.route),
-                                       col(Submission.posted_url)).execution_options(yield_per=5000))
+    t = METADATA.tables["submission"]
+    rows = await conn.stream(select(t.c.id, t.c.requester, t.c.department, t.c.state, t.c.version, t.c.verdict,
+                                    cast(t.c.route, Text), t.c.posted_url).execution_options(yield_per=5000))
     async for sid, requester, department, st, version, verdict, route, posted_url in _each(rows):
         seen.add(sid)
         logged = state.submissions.get(sid)
@@ -272,14 +291,14 @@ async def _compare_submissions(session: AsyncSession, state: State, out: list[st
         _diff(out, f"the requester of {name}", requester, logged.requester)
         _diff(out, f"the current version of {name}", version, logged.version)
         _diff(out, f"the verdict of {name}", verdict, logged.verdict)
-        _diff(out, f"the route of {name}", list((route or {}).get("route_ids", [])), logged.route)
+        _diff(out, f"the route of {name}", list(decode_json(route).get("route_ids", [])), logged.route)
         _diff(out, f"the department of {name}", department, logged.department)
         _diff(out, f"the posted link of {name}", posted_url, logged.posted_url)
     for sid in sorted(set(state.submissions) - seen):
         out.append(f"submission #{sid} is in the audit log but missing from the tables")
     versions: set[tuple[int, int]] = set()
-    rows = await session.stream(select(col(SubmissionVersion.submission_id), col(SubmissionVersion.number))
-                                .execution_options(yield_per=5000))
+    t = METADATA.tables["submission_version"]
+    rows = await conn.stream(select(t.c.submission_id, t.c.number).execution_options(yield_per=5000))
     async for sid, number in _each(rows):
         versions.add((sid, number))
         logged = state.submissions.get(sid)
@@ -293,10 +312,11 @@ async def _compare_submissions(session: AsyncSession, state: State, out: list[st
                 out.append(f"version {number} of submission #{sid} is in the audit log but missing from the tables")
 
 
-async def _compare_votes(session: AsyncSession, state: State, out: list[str]) -> None:
+async def _compare_votes(conn: AsyncConnection, state: State, out: list[str]) -> None:
     logged = dict(state.votes)
-    rows = await session.stream(select(col(Vote.submission_id), col(Vote.version), col(Vote.approver), col(Vote.value))
-                                .execution_options(yield_per=5000))
+    t = METADATA.tables["vote"]
+    rows = await conn.stream(select(t.c.submission_id, t.c.version, t.c.approver, t.c.value)
+                             .execution_options(yield_per=5000))
     async for sid, version, approver, value in _each(rows):
         expected = logged.pop((sid, version, approver), None)
         name = f"the vote of {approver} on #{sid} version {version}"
@@ -309,10 +329,10 @@ async def _compare_votes(session: AsyncSession, state: State, out: list[str]) ->
                    "but missing from the tables")
 
 
-async def _compare_comments(session: AsyncSession, state: State, out: list[str]) -> None:
+async def _compare_comments(conn: AsyncConnection, state: State, out: list[str]) -> None:
     logged = dict(state.comments)
-    rows = await session.stream(select(col(Comment.id), col(Comment.submission_id), col(Comment.author), col(Comment.body))
-                                .execution_options(yield_per=5000))
+    t = METADATA.tables["comment"]
+    rows = await conn.stream(select(t.c.id, t.c.submission_id, t.c.author, t.c.body).execution_options(yield_per=5000))
     async for cid, sid, author, body in _each(rows):
         expected = logged.pop(cid, None)
         if expected is None:
@@ -326,9 +346,9 @@ async def _compare_comments(session: AsyncSession, state: State, out: list[str])
         out.append(f"comment {cid} on #{sid} is in the audit log but missing from the tables")
 
 
-async def _compare_disputes(session: AsyncSession, state: State, out: list[str]) -> None:
+async def _compare_disputes(conn: AsyncConnection, state: State, out: list[str]) -> None:
     logged = dict(state.disputes)
-    for row in (await session.execute(select(Dispute))).scalars():
+    for row in await conn.execute(select(METADATA.tables["dispute"])):
         expected = logged.pop(row.id, None) if row.id is not None else None
         name = f"dispute #{row.id}"
         if expected is None:
@@ -339,7 +359,7 @@ async def _compare_disputes(session: AsyncSession, state: State, out: list[str])
     for did in sorted(logged):
         out.append(f"dispute #{did} is in the audit log but missing from the tables")
     granted = dict(state.suppressions)
-    for supp in (await session.execute(select(SuppressionRow))).scalars():
+    for supp in await conn.execute(select(METADATA.tables["suppression"])):
         expected_supp = granted.pop(supp.id, None) if supp.id is not None else None
         name = f"exception #{supp.id} ({supp.rule})"
         if expected_supp is None:
