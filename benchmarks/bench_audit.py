@@ -1,6 +1,7 @@
 """`audit verify` with state replay over a large log, and what checkpoints cost a vote (PostgreSQL).
 
     .venv/bin/python benchmarks/bench_audit.py [--events 1000000] [--runs 3] [--votes 300] [--pg URL]
+                                               [--keep-schema NAME]   (reuse generated events across runs)
 
 1. Generates the events (benchmarks/gen_audit_events.py, COPY) in a fresh schema, then times
    `verify` with replay (target ≤ 60 s for 1,000,000 events) and, as the peer figure from the
@@ -50,13 +51,20 @@ async def _admin(url: str, sql: str) -> None:
         await db.dispose()
 
 
-async def bench_verify(url: str, events: int, runs: int) -> tuple[bool, float]:
-    schema = f"bench_audit_{uuid.uuid4().hex[:8]}"
-    await _admin(url, f"CREATE SCHEMA {schema}")
+async def bench_verify(url: str, events: int, runs: int, keep: str = "") -> tuple[bool, float]:
+    """`keep`: a schema to generate into once and reuse on later runs (left in place)."""
+    schema = keep or f"bench_audit_{uuid.uuid4().hex[:8]}"
+    await _admin(url, f"CREATE SCHEMA IF NOT EXISTS {schema}")
     db = Database(url, schema=schema)
     try:
-        took = await generate(url, schema, events, create=True)
-        print(f"generated {events:,} events with COPY in {took:.1f} s")
+        async with db.engine.connect() as conn:
+            present = (await conn.execute(text("SELECT to_regclass('audit_event') IS NOT NULL"))).scalar_one()
+            existing = (await conn.execute(text("SELECT count(*) FROM audit_event"))).scalar_one() if present else 0
+        if existing != events // 4 * 4:
+            if existing:
+                raise SystemExit(f"schema {schema} holds {existing:,} events, not {events:,}; drop it first")
+            took = await generate(url, schema, events, create=not present)
+            print(f"generated {events:,} events with COPY in {took:.1f} s")
         ok = True
         for replay in (True, False):
             times, cpu = [], []
@@ -80,7 +88,8 @@ async def bench_verify(url: str, events: int, runs: int) -> tuple[bool, float]:
         return ok, replay_median
     finally:
         await db.dispose()
-        await _admin(url, f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        if not keep:
+            await _admin(url, f"DROP SCHEMA IF EXISTS {schema} CASCADE")
 
 
 async def _votes(service: object, n: int) -> list[float]:
@@ -143,10 +152,11 @@ def main() -> None:
     parser.add_argument("--votes", type=int, default=300)
     parser.add_argument("--pg", default=PG_URL)
     parser.add_argument("--skip-verify", action="store_true")
+    parser.add_argument("--keep-schema", default="", help="generate into this schema once and reuse it")
     args = parser.parse_args()
     ok = True
     if not args.skip_verify:
-        clean, median = asyncio.run(bench_verify(args.pg, args.events, args.runs))
+        clean, median = asyncio.run(bench_verify(args.pg, args.events, args.runs, args.keep_schema))
         target = 60 * args.events / 1_000_000
         print(f"target ≤ {target:.0f} s: {'met' if median <= target else 'MISSED'}")
         ok = clean and median <= target

@@ -152,8 +152,7 @@ async def verify(db: Database, *, anchors: Sequence[Anchor] = (), replay: bool =
         head = (await session.execute(select(AuditHead).where(col(AuditHead.id) == 1))).scalar_one_or_none()
         checker = _ChainWalker(report)
         conn = await session.connection()
-        stream = await conn.stream(stmt.execution_options(yield_per=5000))
-        async for rows in stream.partitions():
+        async for rows in db.chunks(conn, stmt):
             for seq, at, actor, action, submission_id, version, corpus_version, detail, prev_hash, digest in rows:
                 row = LoggedEvent(seq, at, actor, action, submission_id, version, corpus_version, decode_json(detail),
                                   prev_hash, digest)
@@ -166,11 +165,11 @@ async def verify(db: Database, *, anchors: Sequence[Anchor] = (), replay: bool =
         checker.finish(head)
         report.root = tree.root()
         _check_anchors(report, anchors, found)
-        await _verify_texts(conn, report, checker.text_hashes)
+        await _verify_texts(db, conn, report, checker.text_hashes)
         if replay:
             report.replayed = True
             report.skipped_actions = dict(replayer.state.skipped)
-            for message in await compare(conn, replayer.state):
+            for message in await compare(db, conn, replayer.state):
                 report.problems.append(ChainProblem("state", None, message))
     return report
 
@@ -268,13 +267,11 @@ class _ChainWalker:
                                                 f"(#{last_seq}): the end of the log was changed")
 
 
-async def _verify_texts(conn: AsyncConnection, report: VerifyReport,
+async def _verify_texts(db: Database, conn: AsyncConnection, report: VerifyReport,
                         chained: dict[tuple[int, int], str]) -> None:
     """A draft's hash must be the one the chain recorded, and a text still kept must match it."""
     t = METADATA.tables["submission_version"]
-    rows = await conn.stream(select(t.c.submission_id, t.c.number, t.c.text, t.c.text_hash)
-                             .execution_options(yield_per=5000))
-    async for chunk in rows.partitions():
+    async for chunk in db.chunks(conn, select(t.c.submission_id, t.c.number, t.c.text, t.c.text_hash)):
         for submission_id, number, draft, digest in chunk:
             _check_text(report, chained, submission_id, number, draft, digest)
 

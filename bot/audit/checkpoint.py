@@ -181,9 +181,7 @@ async def chain_state(db: Database) -> tuple[int, str, str]:
     async with db.reading() as session:
         head = (await session.execute(select(col(AuditHead.seq)))).scalar_one_or_none() or 0
         conn = await session.connection()
-        result = await conn.stream(select(t.c.seq, t.c.hash).where(t.c.seq <= head).order_by(t.c.seq)
-                                   .execution_options(yield_per=10000))
-        async for chunk in result.partitions():
+        async for chunk in db.chunks(conn, select(t.c.seq, t.c.hash).where(t.c.seq <= head).order_by(t.c.seq)):
             for _seq, digest in chunk:
                 builder.add(digest)
             if chunk:

@@ -18,15 +18,16 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
 import orjson
 from sqlalchemy import Text, cast, select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncResult
+from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.store.database import Database
 from bot.store.tables import METADATA
 
 
@@ -253,9 +254,8 @@ class Replay:
 # --- comparing with the tables ----------------------------------------------------------------
 
 
-async def _each(result: AsyncResult[Any]) -> AsyncIterator[Any]:
-    """The rows of a streamed result, fetched a chunk at a time (one event-loop round trip per chunk)."""
-    async for chunk in result.partitions():
+async def _each(chunks: AsyncIterator[Sequence[Any]]) -> AsyncIterator[Any]:
+    async for chunk in chunks:
         for row in chunk:
             yield row
 
@@ -265,21 +265,21 @@ def _diff(out: list[str], what: str, table: object, log: object) -> None:
         out.append(f"{what} is {table!r} in the table but {log!r} in the audit log")
 
 
-async def compare(conn: AsyncConnection, state: State) -> list[str]:
+async def compare(db: Database, conn: AsyncConnection, state: State) -> list[str]:
     """Every difference between the tables and the replayed state, in words."""
     out = list(state.problems)
-    await _compare_submissions(conn, state, out)
-    await _compare_votes(conn, state, out)
-    await _compare_comments(conn, state, out)
+    await _compare_submissions(db, conn, state, out)
+    await _compare_votes(db, conn, state, out)
+    await _compare_comments(db, conn, state, out)
     await _compare_disputes(conn, state, out)
     return out
 
 
-async def _compare_submissions(conn: AsyncConnection, state: State, out: list[str]) -> None:
+async def _compare_submissions(db: Database, conn: AsyncConnection, state: State, out: list[str]) -> None:
     seen: set[int] = set()
     t = METADATA.tables["submission"]
-    rows = await conn.stream(select(t.c.id, t.c.requester, t.c.department, t.c.state, t.c.version, t.c.verdict,
-                                    cast(t.c.route, Text), t.c.posted_url).execution_options(yield_per=5000))
+    rows = db.chunks(conn, select(t.c.id, t.c.requester, t.c.department, t.c.state, t.c.version, t.c.verdict,
+                                  cast(t.c.route, Text), t.c.posted_url))
     async for sid, requester, department, st, version, verdict, route, posted_url in _each(rows):
         seen.add(sid)
         logged = state.submissions.get(sid)
@@ -298,8 +298,7 @@ async def _compare_submissions(conn: AsyncConnection, state: State, out: list[st
         out.append(f"submission #{sid} is in the audit log but missing from the tables")
     versions: set[tuple[int, int]] = set()
     t = METADATA.tables["submission_version"]
-    rows = await conn.stream(select(t.c.submission_id, t.c.number).execution_options(yield_per=5000))
-    async for sid, number in _each(rows):
+    async for sid, number in _each(db.chunks(conn, select(t.c.submission_id, t.c.number))):
         versions.add((sid, number))
         logged = state.submissions.get(sid)
         if logged is None:
@@ -312,11 +311,10 @@ async def _compare_submissions(conn: AsyncConnection, state: State, out: list[st
                 out.append(f"version {number} of submission #{sid} is in the audit log but missing from the tables")
 
 
-async def _compare_votes(conn: AsyncConnection, state: State, out: list[str]) -> None:
+async def _compare_votes(db: Database, conn: AsyncConnection, state: State, out: list[str]) -> None:
     logged = dict(state.votes)
     t = METADATA.tables["vote"]
-    rows = await conn.stream(select(t.c.submission_id, t.c.version, t.c.approver, t.c.value)
-                             .execution_options(yield_per=5000))
+    rows = db.chunks(conn, select(t.c.submission_id, t.c.version, t.c.approver, t.c.value))
     async for sid, version, approver, value in _each(rows):
         expected = logged.pop((sid, version, approver), None)
         name = f"the vote of {approver} on #{sid} version {version}"
@@ -329,11 +327,10 @@ async def _compare_votes(conn: AsyncConnection, state: State, out: list[str]) ->
                    "but missing from the tables")
 
 
-async def _compare_comments(conn: AsyncConnection, state: State, out: list[str]) -> None:
+async def _compare_comments(db: Database, conn: AsyncConnection, state: State, out: list[str]) -> None:
     logged = dict(state.comments)
     t = METADATA.tables["comment"]
-    rows = await conn.stream(select(t.c.id, t.c.submission_id, t.c.author, t.c.body).execution_options(yield_per=5000))
-    async for cid, sid, author, body in _each(rows):
+    async for cid, sid, author, body in _each(db.chunks(conn, select(t.c.id, t.c.submission_id, t.c.author, t.c.body))):
         expected = logged.pop(cid, None)
         if expected is None:
             out.append(f"comment {cid} on #{sid} is in the tables but the audit log has no such comment")
