@@ -167,6 +167,7 @@ COMMANDS = [
     lambda v: ("audit", "prove", v),
     lambda v: ("audit", "prove", "3", "--old-size", v),
     lambda v: ("audit", "checkpoint", "--output", "-", "--key", v),
+    lambda v: ("audit", "verify", "--checkpoints", v or ".", "--public-key", v or "."),
 ]
 
 
