@@ -12,7 +12,7 @@ from sqlalchemy import select, text, update
 
 from bot.audit.chain import verify
 from bot.audit.export import export
-from bot.audit.retention import purge
+from bot.audit.retention import RetentionPolicy, purge
 from bot.store.tables import AuditEvent, SubmissionVersion
 from bot.workflow.service import WorkflowService
 
@@ -37,7 +37,7 @@ async def test_an_altered_event_is_named(service: WorkflowService) -> None:
     await history(service)
     async with service.db.transaction() as s:
         await s.execute(update(AuditEvent).where(AuditEvent.seq == 2).values(actor="mallory@nw.example"))
-    report = await verify(service.db)
+    report = await verify(service.db, replay=False)   # the chain alone; replay is tested below
     assert [(p.kind, p.seq) for p in report.problems] == [("altered", 2)]
     assert "event #2 (voted) was altered" in report.problems[0].message
 
@@ -50,7 +50,7 @@ async def test_an_altered_event_with_a_rewritten_hash_breaks_the_next_link(servi
         from bot.audit.chain import event_hash
         row.hash = event_hash(row.prev_hash, row.at, row.actor, row.action, row.submission_id, row.version,
                               row.corpus_version, row.detail)
-    report = await verify(service.db)
+    report = await verify(service.db, replay=False)   # the chain alone; replay is tested below
     assert [(p.kind, p.seq) for p in report.problems] == [("broken", 4)]
     assert "event #3 was altered" in report.problems[0].message
 
@@ -59,7 +59,7 @@ async def test_a_removed_event_is_named(service: WorkflowService) -> None:
     await history(service)
     async with service.db.transaction() as s:
         await s.execute(text("DELETE FROM audit_event WHERE seq = 3"))
-    report = await verify(service.db)
+    report = await verify(service.db, replay=False)   # the chain alone; replay is tested below
     assert [(p.kind, p.seq) for p in report.problems] == [("removed", 4)]
     assert "event #3 was removed" in report.problems[0].message
 
@@ -68,7 +68,7 @@ async def test_events_removed_from_the_end_are_named(service: WorkflowService) -
     await history(service)
     async with service.db.transaction() as s:
         await s.execute(text("DELETE FROM audit_event WHERE seq >= 4"))
-    report = await verify(service.db)
+    report = await verify(service.db, replay=False)   # the chain alone; replay is tested below
     assert [p.kind for p in report.problems] == ["truncated"]
     assert "event #4–#5 was removed from the end" in report.problems[0].message
 
@@ -99,7 +99,7 @@ async def test_purge_removes_old_texts_keeps_hashes_and_the_chain_verifies(servi
     await history(service)          # #1 approved (settled), #2 still in review
     await service.record_question(REQUESTER, "Can I post about the lawsuit?", False)
     clock.advance(days=40)
-    result = await purge(service.db, clock, timedelta(days=30))
+    result = await purge(service.db, clock, timedelta(days=30), policy=RetentionPolicy(text_days=30))
     assert (result.drafts, result.questions) == (1, 1)
     async with service.db.reading() as s:
         rows = {v.submission_id: v for v in (await s.execute(select(SubmissionVersion))).scalars()}

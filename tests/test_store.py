@@ -78,8 +78,9 @@ async def test_people_and_message_references(service: WorkflowService) -> None:
     assert await service.conversation_ref("teams", "ada@nw.example") == {"conversation": {"id": "a:1"}}
 
 
-def _steward(tmp_path: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "STEWARD_DB": str(tmp_path / "cli.db"), "POLICY_DIR": str(ROOT / "policies")}
+def _steward(tmp_path: Path, *args: str, stdin: str | None = None,
+             **extra_env: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "STEWARD_DB": str(tmp_path / "cli.db"), "POLICY_DIR": str(ROOT / "policies"), **extra_env}
     env.pop("DATABASE_URL", None)
     return subprocess.run([sys.executable, "-m", "bot", *args], capture_output=True, text=True, env=env,
                           cwd=tmp_path, input=stdin, timeout=120)
@@ -101,11 +102,16 @@ def test_cli_submit_approve_verify_export_purge(tmp_path: Path) -> None:
     assert ok.returncode == 0 and '"state": "approved"' in ok.stdout
     verify = _steward(tmp_path, "audit", "verify")
     assert verify.returncode == 0 and "audit log OK: 5 events" in verify.stdout   # the refused show too
-    export = _steward(tmp_path, "audit", "export", "--format", "csv", "--since", "2000-01-01")
+    coe = "maria.lopez@northwindlabs.com"       # the CoE hub in the bundled routing.yaml
+    export = _steward(tmp_path, "audit", "export", "--as", coe, "--format", "csv", "--since", "2000-01-01")
     assert export.returncode == 0 and export.stdout.count("\n") == 6
-    bad = _steward(tmp_path, "audit", "export", "--since", "last week")
+    refused = _steward(tmp_path, "audit", "export", "--as", rachel)
+    assert refused.returncode == 1 and "may not export" in refused.stderr and refused.stdout == ""
+    bad = _steward(tmp_path, "audit", "export", "--as", coe, "--since", "last week")
     assert bad.returncode == 64 and "not a date" in bad.stderr and "Traceback" not in bad.stderr
-    purged = _steward(tmp_path, "purge", "--older-than", "0")
+    too_soon = _steward(tmp_path, "purge", "--older-than", "0")
+    assert too_soon.returncode == 1 and "kept at least 90 days" in too_soon.stderr
+    purged = _steward(tmp_path, "purge", "--older-than", "0", STEWARD_RETENTION_TEXT_DAYS="0")
     assert purged.returncode == 0 and "purged 1 draft text(s)" in purged.stdout
     assert _steward(tmp_path, "audit", "verify").returncode == 0
 

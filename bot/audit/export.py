@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import IO, Any, Literal
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncScalarResult
 from sqlmodel import col
 
 from bot.audit.chain import canonical_time
@@ -40,7 +42,7 @@ async def export(db: Database, out: IO[str], fmt: ExportFormat = "jsonl", since:
     count = 0
     async with db.reading() as session:
         result = await session.stream(stmt.execution_options(yield_per=1000))
-        async for row in result.scalars():
+        async for row in _each(result.scalars()):
             record = _record(row)
             if writer is not None:
                 record["detail"] = json.dumps(record["detail"], sort_keys=True, ensure_ascii=False)
@@ -49,3 +51,9 @@ async def export(db: Database, out: IO[str], fmt: ExportFormat = "jsonl", since:
                 out.write(json.dumps(record, sort_keys=False, ensure_ascii=False) + "\n")
             count += 1
     return count
+
+
+async def _each(result: AsyncScalarResult[AuditEvent]) -> AsyncIterator[AuditEvent]:
+    async for chunk in result.partitions():      # one event-loop round trip per chunk, not per row
+        for row in chunk:
+            yield row

@@ -14,6 +14,7 @@ import sys
 
 from bot.cli.app import EXIT_USAGE, app
 
+<<<<<<< HEAD
 __all__ = ["app", "main", "register", "run"]
 
 # The order `steward --help` lists them in; the first ones are always registered.
@@ -22,6 +23,11 @@ MODULES = (*ALWAYS, "chat", "policies", "workflow", "teams")
 FAST = frozenset({"check", "ask"})   # commands served by the ALWAYS modules alone
 
 for _module in ALWAYS:
+=======
+# Each module registers its commands on the shared Typer app when imported; this
+# order is the order `steward --help` lists them in.
+for _module in ("check", "ask", "chat", "policies", "workflow", "audit"):
+>>>>>>> audit
     importlib.import_module(f"bot.cli.{_module}")
 
 

@@ -12,8 +12,6 @@
 
 Every command goes through the facade (bot.steward), like the chat adapters.
     steward remind                          (run reminders, escalations, expiries now; for cron)
-    steward audit verify | audit export --format jsonl|csv [--since DATE] [--output F]
-    steward purge --older-than DAYS
 
 The database is DATABASE_URL, else the SQLite file STEWARD_DB (default ./steward.db);
 a SQLite database is created and migrated on first use, PostgreSQL needs `steward db upgrade`.
@@ -28,7 +26,6 @@ import json
 import os
 import sys
 from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -55,9 +52,7 @@ EXIT_AUDIT = 70       # the audit chain does not verify
 T = TypeVar("T")
 
 db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
-audit_app = typer.Typer(help="The hash-chained decision log: verify and export.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
-app.add_typer(audit_app, name="audit")
 
 AsOpt = Annotated[str, typer.Option("--as", help="Your e-mail address (your identity).")]
 CorpusOpt = Annotated[Path | None, typer.Option("--corpus", help="Corpus folder with routing.yaml "
@@ -379,73 +374,3 @@ def remind(corpus: CorpusOpt = None, as_json: JsonOpt = False) -> None:
         return await Steward(loaded, directory=directory, db=db).tick()
 
     _emit(with_database(work), as_json)
-
-
-# --- audit and retention ---------------------------------------------------------------------
-
-
-@audit_app.command("verify")
-def audit_verify() -> None:
-    """Check the hash chain: names every altered, removed or reordered event."""
-    from bot.audit.chain import verify
-
-    report = with_database(verify)
-    if report.ok:
-        typer.echo(f"audit log OK: {report.events} events, {report.texts_checked} draft texts checked; "
-                   f"head #{report.head_seq} {report.head_hash}")
-        return
-    typer.echo(f"audit log FAILED: {len(report.problems)} problem(s) in {report.events} events", err=True)
-    for problem in report.problems:
-        typer.echo(f"  {problem.kind}: {problem.message}", err=True)
-    raise typer.Exit(EXIT_AUDIT)
-
-
-def _since(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        try:
-            parsed = datetime.combine(date.fromisoformat(value), datetime.min.time())
-        except ValueError:
-            fail(f"--since '{value}' is not a date; write it as YYYY-MM-DD or YYYY-MM-DDTHH:MM")
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-@audit_app.command("export")
-def audit_export(
-    fmt: Annotated[str, typer.Option("--format", help="jsonl or csv.")] = "jsonl",
-    since: Annotated[str | None, typer.Option(help="Only events from this date (YYYY-MM-DD, UTC) on.")] = None,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to a file (default: stdout).")] = None,
-) -> None:
-    """Export the audit log for compliance."""
-    from bot.audit.export import export
-
-    if fmt not in ("jsonl", "csv"):
-        fail(f"--format '{fmt}' is not supported; use jsonl or csv")
-    start = _since(since)
-    try:
-        handle = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
-    except OSError as exc:
-        fail(f"cannot write {output}: {exc.strerror}")
-    try:
-        count = with_database(lambda db: export(db, handle, fmt, start))  # type: ignore[arg-type]
-    finally:
-        if output:
-            handle.close()
-    typer.echo(f"exported {count} event(s)", err=True)
-
-
-@app.command()
-def purge(older_than: Annotated[float, typer.Option("--older-than", help="Age in days.")],
-          person: Annotated[str, typer.Option("--as", help="Who is purging (recorded).")] = "steward") -> None:
-    """Remove draft and question texts older than DAYS (settled submissions only); hashes stay."""
-    from bot.audit.retention import purge as run_purge
-    from bot.clock import SystemClock
-
-    if older_than < 0:
-        fail("--older-than must be zero or more days", EXIT_USAGE)
-    result = with_database(lambda db: run_purge(db, SystemClock(), timedelta(days=older_than), actor=person))
-    typer.echo(f"purged {result.drafts} draft text(s) and {result.questions} question text(s) "
-               f"older than {older_than:g} days; their hashes remain")

@@ -57,7 +57,7 @@ async def current_revision(db: Database) -> str | None:
     def read(connection: Connection) -> Any:
         return MigrationContext.configure(connection).get_current_revision()
 
-    async with db.engine.connect() as conn:
+    async with db.read_only_connection() as conn:   # never SQLite's write lock: read paths stay unblocked
         return await conn.run_sync(read)
 
 
