@@ -7,6 +7,7 @@ Agg backend: a process that never draws a chart never loads it.
 from __future__ import annotations
 
 import io
+import math
 
 from bot.reports.model import Chart
 
@@ -32,27 +33,31 @@ def render_png(chart: Chart, *, width: float = 9.0, height: float = 4.5, dpi: in
         ax.bar(xs, values, bottom=bottom, color=COLOURS[verdict], label=LABELS[verdict], width=0.7)
         bottom = [b + v for b, v in zip(bottom, values, strict=True)]
     ax.set_ylabel("Drafts checked per week")
-    ax.set_xlabel("Week starting (Monday, UTC)")
+    years = sorted({p.week.year for p in chart.points})
+    span = f"{years[0]}" if len(years) == 1 else f"{years[0]}–{years[-1]}" if years else ""
+    ax.set_xlabel(f"Week starting (Monday, UTC){', ' + span if span else ''}")
     ax.set_xticks(xs, labels, rotation=45 if len(xs) > 8 else 0, ha="right" if len(xs) > 8 else "center")
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.spines[["top"]].set_visible(False)
     ax.grid(axis="y", alpha=0.3)
     ax.set_axisbelow(True)
 
-    hours = [(x, p.median_decision_hours) for x, p in zip(xs, chart.points, strict=True)
-             if p.median_decision_hours is not None]
+    # A week without decisions is a gap in the line (NaN), not a slope drawn across it.
+    hours = [p.median_decision_hours if p.median_decision_hours is not None else math.nan for p in chart.points]
     handles, names = ax.get_legend_handles_labels()
-    if hours:
+    if any(not math.isnan(h) for h in hours):
         ax2 = ax.twinx()
-        line = ax2.plot([x for x, _ in hours], [h for _, h in hours], color=LINE, marker="o", linewidth=2,
-                        label="Median time to decision (h)")
+        line = ax2.plot(xs, hours, color=LINE, marker="o", linewidth=2, label="Median time to decision (h)")
         ax2.set_ylabel("Median hours to decision", color=LINE)
         ax2.tick_params(axis="y", colors=LINE)
         ax2.set_ylim(bottom=0)
+        ax2.yaxis.set_major_locator(MaxNLocator(nbins=6))
         ax2.spines[["top"]].set_visible(False)
         handles += line
         names.append("Median time to decision (h)")
     if not any(bottom):
+        ax.set_ylim(0, 1)
+        ax.set_yticks([])
         ax.text(0.5, 0.5, "No checks in this period", transform=ax.transAxes, ha="center", va="center",
                 color="#666666")
     ax.set_title(chart.title, fontsize=11, loc="left")

@@ -30,6 +30,7 @@ from bot.store.tables import CheckRecord, Dispute, QuestionRecord, Submission, V
 from bot.workflow import states
 
 VERDICTS = ("allow", "review", "block")
+VERDICT_LABELS = {"allow": "Fine to post", "review": "Needs review", "block": "Blocked"}
 
 
 class ReportError(ValueError):
@@ -125,9 +126,10 @@ class Reports:
             _fig("active_people", "People taking part", active, "people", previous=active_before),
         ))
         verdict_section = Section(key="verdicts", title="Verdicts", figures=tuple(
-            _fig(f"verdict_{v}", {"allow": "Fine to post", "review": "Needs review", "block": "Blocked"}[v],
+            _fig(f"verdict_{v}", VERDICT_LABELS[v],
                  checks(True, v), previous=checks(False, v)) for v in VERDICTS) + tuple(
-            _fig(f"verdict_{v}_pct", f"{v} share", _pct(checks(True, v), total), "%", trend=False)
+            _fig(f"verdict_{v}_pct", f"{VERDICT_LABELS[v]} (share of checks)", _pct(checks(True, v), total), "%",
+                 trend=False)
             for v in VERDICTS))
         approvals = Section(key="approvals", title="Approvals", figures=(
             _fig("submissions", "Sent for approval", created.get(True, 0), previous=created.get(False, 0)),
@@ -156,7 +158,8 @@ class Reports:
             week += timedelta(days=7)
             index += 1
         scope = self._dept_name(dept) if dept else "the whole company"
-        chart = Chart(title=f"Weekly checks by verdict and median time to decision — {scope}", points=tuple(weeks))
+        chart = Chart(title=f"Drafts checked and median time to decision, {scope}, {p.describe()}",
+                      points=tuple(weeks))
         summary = (f"{total:,} drafts checked, {asked(True):,} questions, {created.get(True, 0):,} sent for approval, "
                    f"{outcome(True, *q.APPROVED):,} approved")
         if not total and not asked(True) and not created.get(True, 0) and not sum(decided.values()):
