@@ -91,23 +91,21 @@ class Reports:
         dept = self.department(department)
         dialect = self.db.dialect
         origin = week_start(p.start)
-        async with self.db.reading() as s:
-            verdicts = await q.verdict_counts(s, p, dept)
+        async with self.db.reading() as s:      # one snapshot: every figure counts the same rows
+            volume = await q.check_volume(s, dialect, p, origin, dept)
+            top_categories = await q.top_items(s, dialect, p, dept, col(CheckRecord.categories))
+            top_rules = await q.top_items(s, dialect, p, dept, col(CheckRecord.rules))
+            adoption, active = await q.people(s, p, dept)
             questions = await q.question_counts(s, p, dept)
             created = await q.submissions_created(s, p, dept)
             decided = await q.decisions(s, p, dept)
             hours = await q.decision_hours(s, dialect, p, dept)
             breaches = await q.sla_breaches(s, p, dept)
             breaches_before = await q.sla_breaches(s, p.previous(), dept)
-            top_categories = await q.top_items(s, dialect, p, dept, col(CheckRecord.categories))
-            top_rules = await q.top_items(s, dialect, p, dept, col(CheckRecord.rules))
-            adoption = await q.active_by_department(s, p, dept)
-            active = await q.active_people(s, p, dept)
-            active_before = await q.active_people(s, p.previous(), dept)
-            volume, medians = await q.weekly(s, dialect, p, origin, dept)
+            medians = await q.weekly_medians(s, dialect, p, origin, dept)
 
         def checks(cur: bool, verdict: str | None = None) -> int:
-            return sum(n for (c, v), n in verdicts.items() if c == cur and (verdict is None or v == verdict))
+            return sum(n for (w, v), n in volume.items() if (w >= 0) == cur and (verdict is None or v == verdict))
 
         def asked(cur: bool, answered: bool | None = None) -> int:
             return sum(n for (c, a), n in questions.items() if c == cur and (answered is None or a == answered))
@@ -123,7 +121,7 @@ class Reports:
             _fig("checks", "Drafts checked", total, previous=checks(False)),
             _fig("questions", "Questions asked", asked(True), previous=asked(False)),
             _fig("answered", "Questions answered", asked(True, True), previous=asked(False, True)),
-            _fig("active_people", "People taking part", active, "people", previous=active_before),
+            _fig("active_people", "People taking part", active.get(True, 0), "people", previous=active.get(False, 0)),
         ))
         verdict_section = Section(key="verdicts", title="Verdicts", figures=tuple(
             _fig(f"verdict_{v}", VERDICT_LABELS[v],
