@@ -154,6 +154,7 @@ async def test_digest_celebrates_wins(reports: Reports, db: Database) -> None:
     assert r.table("fastest").rows == (("#4", "Engineering", 20.0),)
     assert r.table("learned").rows == (("What is the hashtag policy", 1),)
     assert r.table("gaps").rows[0][:2] == ("Can I post my salary?", 3)
+    assert [row[0] for row in r.table("overdue").rows] == ["#5"]          # #3 waits on its requester
     text = render_text(r)
     assert "Posts cleared" in text and "New departments" in text
 

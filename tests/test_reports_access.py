@@ -83,3 +83,31 @@ async def test_replay_shows_verdicts_that_would_change(db: Database) -> None:
     assert "#1 v1" not in rows
     later = await replay(db, load_corpus(BUNDLED_POLICIES), FixedClock(NOW), since=NOW - timedelta(days=5))
     assert {f.key: f.value for f in later.sections[0].figures}["replayed"] == 1            # only #5
+
+
+async def test_daily_rollup_is_built_once_then_day_by_day(db: Database) -> None:
+    from sqlalchemy import func
+
+    from bot.reports.rollup import ReportDaily, refresh
+    from bot.store.tables import CheckRecord
+
+    d = directory()
+    await build(db, d)
+
+    async def rolled_checks() -> int:
+        async with db.reading() as s:
+            total = (await s.execute(select(func.sum(col(ReportDaily.n))).where(
+                col(ReportDaily.kind) == "verdict"))).scalar_one()
+        return int(total or 0)
+
+    marks = await asyncio.gather(*(refresh(db, NOW) for _ in range(3)))     # replicas at once: built once
+    assert set(marks) == {NOW.replace(hour=0)}
+    assert await rolled_checks() == 8                                        # every check before today
+    async with db.transaction() as s:
+        s.add(CheckRecord(at=NOW, actor=ADA, department="engineering", verdict="block", rules=["privacy.email"]))
+    assert await refresh(db, NOW + timedelta(hours=1)) == NOW.replace(hour=0)    # today is not over
+    later = Reports(db, d, FixedClock(NOW + timedelta(days=1, hours=2)))
+    report = await later.report("30d")
+    assert await rolled_checks() == 9
+    assert report.figure("checks").value == 5          # NOW-29d fell out of the window, NOW came in
+    assert report.table("rules").rows[:2] == (("legal.litigation", 2), ("privacy.email", 2))

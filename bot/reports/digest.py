@@ -10,13 +10,13 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import and_, exists, func, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import exists, func, select
 from sqlmodel import col
 
 from bot.reports.model import Figure, Report, Section, Table
 from bot.reports.period import Period
 from bot.reports.queries import APPROVED
+from bot.reports.rollup import ReportDaily, floor_day, refresh
 from bot.reports.sql import hours_between, in_period
 from bot.store.tables import CheckRecord, QuestionRecord, Submission
 from bot.workflow import states
@@ -29,6 +29,7 @@ async def build_digest(reports: Reports) -> Report:
     now = reports.clock.now()
     week = Period("7d", now - timedelta(days=7), now)
     dialect = reports.db.dialect
+    until = await refresh(reports.db, now)
     async with reports.db.reading() as s:
         cleared = int((await s.execute(select(func.count()).select_from(Submission).where(
             in_period(col(Submission.decided_at), week.start, week.end),
@@ -41,25 +42,30 @@ async def build_digest(reports: Reports) -> Report:
         this_week = {d for (d,) in (await s.execute(
             select(col(CheckRecord.department)).where(in_period(col(CheckRecord.at), week.start, week.end),
                                                       col(CheckRecord.department) != "").distinct())).all()}
+        # Seen before this week: in the roll-up's whole days, or in the raw rows between them and the week.
+        edge = min(floor_day(week.start), until)
+        seen = {d for (d,) in (await s.execute(
+            select(col(ReportDaily.department)).where(col(ReportDaily.kind) == "verdict",
+                                                      col(ReportDaily.day) < edge).distinct())).all()}
         joined = []
-        for dept in sorted(this_week):
-            earlier = await s.execute(select(exists().where(col(CheckRecord.department) == dept,
-                                                            col(CheckRecord.at) < week.start)))
+        for dept in sorted(this_week - seen):
+            earlier = await s.execute(select(exists().where(
+                col(CheckRecord.department) == dept, in_period(col(CheckRecord.at), edge, week.start))))
             if not earlier.scalar_one():
                 joined.append(dept)
-        before = aliased(QuestionRecord)
-        earlier_gap = and_(col(before.question_hash) == col(QuestionRecord.question_hash),
-                           col(before.answered).is_(False), col(before.at) < week.start)
+        # Questions answered this week that were a gap before it: the policy grew to cover them.
+        earlier_gaps = select(col(QuestionRecord.question_hash)).where(
+            col(QuestionRecord.answered).is_(False), col(QuestionRecord.at) < week.start)
         learned = (await s.execute(
             select(func.min(col(QuestionRecord.question)), func.count())
             .where(in_period(col(QuestionRecord.at), week.start, week.end), col(QuestionRecord.answered).is_(True),
-                   exists().where(earlier_gap))
+                   col(QuestionRecord.question_hash).in_(earlier_gaps))
             .group_by(col(QuestionRecord.question_hash)))).all()
         overdue = int((await s.execute(select(func.count()).select_from(Submission).where(
             col(Submission.state) == states.SUBMITTED,
             col(Submission.escalated_at).is_not(None)))).scalar_one())
     gaps = await reports.gaps("30d", limit=3)
-    pending = await reports.pending(limit=5)
+    pending = await reports.pending(limit=50)
     wins = Section(key="wins", title="This week's wins", figures=(
         Figure(key="cleared", label="Posts cleared", value=cleared),
         Figure(key="joined", label="Departments taking part for the first time", value=len(joined)),
@@ -74,9 +80,11 @@ async def build_digest(reports: Reports) -> Report:
               rows=tuple((text or "(text purged)", n) for text, n in learned),
               empty="No earlier gap was answered this week."),
     ))
+    waiting = pending.table("pending")
+    late = Table(key="overdue", title="Overdue submissions, oldest first", columns=waiting.columns,
+                 rows=tuple(r for r in waiting.rows if str(r[-1]).startswith("overdue")), empty="Nothing is overdue.")
     overdue_section = Section(key="overdue", title="Overdue", figures=(
-        Figure(key="overdue", label="Escalated and still waiting", value=overdue),),
-        tables=pending.sections[0].tables)
+        Figure(key="overdue", label="Escalated and still waiting", value=overdue),), tables=(late,))
     gap_section = Section(key="gaps", title="Top gaps (30 days)", tables=gaps.sections[0].tables)
     summary = f"{cleared} post(s) cleared this week"
     if joined:

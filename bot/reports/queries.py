@@ -16,6 +16,7 @@ from sqlalchemy.sql import ColumnElement
 from sqlmodel import col
 
 from bot.reports.period import Period
+from bot.reports.rollup import Pieces, ReportDaily, cut
 from bot.reports.sql import hours_between, in_period, json_items, not_empty, percentiles, week_index
 from bot.store.tables import CheckRecord, QuestionRecord, Submission, SubmissionVersion, Vote
 from bot.workflow import states
@@ -28,27 +29,63 @@ def _dept(column: Any, department: str) -> ColumnElement[bool]:
     return column == department if department else true()
 
 
+def _spans(period: Period, until: datetime | None, *, previous: bool = True) -> list[tuple[bool, Pieces]]:
+    """(is current period, pieces) for the current period and, when asked, the previous one."""
+    out = [(True, cut(period.start, period.end, until))]
+    if previous:
+        before = period.previous()
+        out.append((False, cut(before.start, before.end, until)))
+    return out
+
+
+def _daily(kind: str, span: tuple[datetime, datetime], department: str) -> ColumnElement[bool]:
+    return and_(col(ReportDaily.kind) == kind, in_period(col(ReportDaily.day), *span),
+                _dept(col(ReportDaily.department), department))
+
+
 async def check_volume(session: AsyncSession, dialect: str, period: Period, origin: datetime,
-                       department: str) -> dict[tuple[int, str], int]:
-    """(week, verdict) -> checks, one scan over this period and the previous one: weeks count from
-    `origin` (a Monday) for the current period; week -1 holds the whole previous period."""
-    at = col(CheckRecord.at)
-    week = case((at >= period.start, week_index(dialect, at, origin)), else_=-1).label("week")
-    stmt = (select(week, col(CheckRecord.verdict), func.count())
-            .where(in_period(at, period.previous().start, period.end), _dept(col(CheckRecord.department), department))
-            .group_by(week, col(CheckRecord.verdict)))
-    return {(int(w), v): n for w, v, n in (await session.execute(stmt)).all()}
+                       department: str, until: datetime | None) -> dict[tuple[int, str], int]:
+    """(week, verdict) -> checks: weeks count from `origin` (a Monday) in the current period; week -1
+    holds the whole previous period. Whole days come from the daily roll-up, edges from check_record."""
+    out: dict[tuple[int, str], int] = {}
+    for current, pieces in _spans(period, until):
+        for span in pieces.daily:
+            day = col(ReportDaily.day)
+            week = (week_index(dialect, day, origin) if current else literal(-1)).label("week")
+            stmt = (select(week, col(ReportDaily.key), func.sum(col(ReportDaily.n)))
+                    .where(_daily("verdict", span, department)).group_by(week, col(ReportDaily.key)))
+            _add(out, {(int(w), v): int(n) for w, v, n in (await session.execute(stmt)).all()})
+        for start, end in pieces.raw:
+            at = col(CheckRecord.at)
+            week = (week_index(dialect, at, origin) if current else literal(-1)).label("week")
+            stmt = (select(week, col(CheckRecord.verdict), func.count())
+                    .where(in_period(at, start, end), _dept(col(CheckRecord.department), department))
+                    .group_by(week, col(CheckRecord.verdict)))
+            _add(out, {(int(w), v): n for w, v, n in (await session.execute(stmt)).all()})
+    return out
 
 
-async def question_counts(session: AsyncSession, period: Period, department: str) -> dict[tuple[bool, bool], int]:
+def _add(into: dict[Any, int], more: dict[Any, int]) -> None:
+    for k, n in more.items():
+        into[k] = into.get(k, 0) + n
+
+
+async def question_counts(session: AsyncSession, period: Period, department: str,
+                          until: datetime | None) -> dict[tuple[bool, bool], int]:
     """(is current period, answered) -> questions."""
-    at = col(QuestionRecord.at)
-    current = case((at >= period.start, 1), else_=0).label("cur")
-    stmt = (select(current, col(QuestionRecord.answered), func.count())
-            .where(in_period(at, period.previous().start, period.end),
-                   _dept(col(QuestionRecord.department), department))
-            .group_by(current, col(QuestionRecord.answered)))
-    return {(bool(c), bool(a)): n for c, a, n in (await session.execute(stmt)).all()}
+    out: dict[tuple[bool, bool], int] = {}
+    for current, pieces in _spans(period, until):
+        for span in pieces.daily:
+            stmt = (select(col(ReportDaily.key), func.sum(col(ReportDaily.n)))
+                    .where(_daily("question", span, department)).group_by(col(ReportDaily.key)))
+            _add(out, {(current, k == "answered"): int(n) for k, n in (await session.execute(stmt)).all()})
+        for start, end in pieces.raw:
+            raw = (select(col(QuestionRecord.answered), func.count())
+                   .where(in_period(col(QuestionRecord.at), start, end),
+                          _dept(col(QuestionRecord.department), department))
+                   .group_by(col(QuestionRecord.answered)))
+            _add(out, {(current, bool(a)): n for a, n in (await session.execute(raw)).all()})
+    return out
 
 
 async def submissions_created(session: AsyncSession, period: Period, department: str) -> dict[bool, int]:
@@ -92,16 +129,29 @@ async def sla_breaches(session: AsyncSession, period: Period, department: str) -
     return int((await session.execute(stmt)).scalar_one())
 
 
-async def top_items(session: AsyncSession, dialect: str, period: Period, department: str, column: Any,
-                    limit: int = 10) -> list[tuple[str, int]]:
-    """The most frequent elements of a JSON list column of check_record (rules, categories)."""
-    items = json_items(dialect, column)
-    count = func.count().label("n")
-    stmt = (select(items.c.value, count).select_from(CheckRecord).join(items, true())
-            .where(in_period(col(CheckRecord.at), period.start, period.end), not_empty(column),
-                   _dept(col(CheckRecord.department), department))
-            .group_by(items.c.value).order_by(count.desc(), items.c.value).limit(limit))
-    return [(str(v), int(n)) for v, n in (await session.execute(stmt)).all()]
+async def top_items(session: AsyncSession, dialect: str, period: Period, department: str, kind: str,
+                    until: datetime | None, limit: int = 10) -> list[tuple[str, int]]:
+    """The most frequent rules (kind "rule") or categories ("category") in the period's checks."""
+    column = col(CheckRecord.rules) if kind == "rule" else col(CheckRecord.categories)
+    counts = await item_counts(session, dialect, cut(period.start, period.end, until), department, kind, column)
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+
+
+async def item_counts(session: AsyncSession, dialect: str, pieces: Pieces, department: str, kind: str,
+                      column: Any) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for span in pieces.daily:
+        stmt = (select(col(ReportDaily.key), func.sum(col(ReportDaily.n)))
+                .where(_daily(kind, span, department)).group_by(col(ReportDaily.key)))
+        _add(out, {str(k): int(n) for k, n in (await session.execute(stmt)).all()})
+    for start, end in pieces.raw:
+        items = json_items(dialect, column)
+        stmt = (select(items.c.value, func.count()).select_from(CheckRecord).join(items, true())
+                .where(in_period(col(CheckRecord.at), start, end), not_empty(column),
+                       _dept(col(CheckRecord.department), department))
+                .group_by(items.c.value))
+        _add(out, {str(v): int(n) for v, n in (await session.execute(stmt)).all()})
+    return out
 
 
 def _people(period: Period, department: str) -> Any:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, select, true
+from sqlalchemy import case, func, select
 from sqlmodel import col
 
 import bot.reports.indexes  # noqa: F401  (attaches the report indexes to the tables)
@@ -24,7 +24,8 @@ from bot.reports.export import ExportFile, export
 from bot.reports.gaps import Wording, group
 from bot.reports.model import Chart, Figure, Report, Section, Table, Trend, WeekPoint
 from bot.reports.period import Period, PeriodError, parse_period, week_start
-from bot.reports.sql import in_period, json_items
+from bot.reports.rollup import cut, refresh
+from bot.reports.sql import in_period
 from bot.store.database import Database
 from bot.store.tables import CheckRecord, Dispute, QuestionRecord, Submission, Vote
 from bot.workflow import states
@@ -91,12 +92,13 @@ class Reports:
         dept = self.department(department)
         dialect = self.db.dialect
         origin = week_start(p.start)
+        until = await refresh(self.db, self.clock.now())
         async with self.db.reading() as s:      # one snapshot: every figure counts the same rows
-            volume = await q.check_volume(s, dialect, p, origin, dept)
-            top_categories = await q.top_items(s, dialect, p, dept, col(CheckRecord.categories))
-            top_rules = await q.top_items(s, dialect, p, dept, col(CheckRecord.rules))
+            volume = await q.check_volume(s, dialect, p, origin, dept, until)
+            top_categories = await q.top_items(s, dialect, p, dept, "category", until)
+            top_rules = await q.top_items(s, dialect, p, dept, "rule", until)
             adoption, active = await q.people(s, p, dept)
-            questions = await q.question_counts(s, p, dept)
+            questions = await q.question_counts(s, p, dept, until)
             created = await q.submissions_created(s, p, dept)
             decided = await q.decisions(s, p, dept)
             hours = await q.decision_hours(s, dialect, p, dept)
@@ -258,11 +260,10 @@ class Reports:
 
     async def rules(self, corpus: Corpus, period: str | Period | None = "90d") -> Report:
         p = self.period(period, default="90d")
-        items = json_items(self.db.dialect, col(CheckRecord.rules))
+        until = await refresh(self.db, self.clock.now())
         async with self.db.reading() as s:
-            fired: dict[str, int] = {str(r): int(n) for r, n in (await s.execute(
-                select(items.c.value, func.count()).select_from(CheckRecord).join(items, true())
-                .where(in_period(col(CheckRecord.at), p.start, p.end)).group_by(items.c.value))).all()}
+            fired = await q.item_counts(s, self.db.dialect, cut(p.start, p.end, until), "", "rule",
+                                        col(CheckRecord.rules))
             overturned = func.sum(case((col(Dispute.state) == "false_positive", 1), else_=0))
             disputes = {r: (int(n), int(o or 0)) for r, n, o in (await s.execute(
                 select(col(Dispute.rule), func.count(), overturned)

@@ -1,10 +1,10 @@
-"""Report indexes: period-first covering indexes for the CoE reports, and the report job table.
+"""Report indexes and tables: period-first covering indexes, the digest job, the daily roll-up.
 
 Revision ID: 0004_report_indexes
 Revises: 0001
 Create Date: 2026-11-25 15:00:00
 
-Mirrors bot/reports/indexes.py and bot/reports/jobs.py (which attach the same
+Mirrors bot/reports/indexes.py, jobs.py and rollup.py (which attach the same
 objects to the models, so create_all builds them too).
 """
 
@@ -41,9 +41,24 @@ def upgrade() -> None:
     sa.UniqueConstraint('kind', 'key', name='uq_report_job')
     )
     op.create_index('ix_report_job_due', 'report_job', ['done_at', 'due_at'], unique=False)
+    op.create_table('report_daily',
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('day', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('department', sa.String(length=100), nullable=False),
+    sa.Column('key', sa.String(length=200), nullable=False),
+    sa.Column('n', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('kind', 'day', 'department', 'key')
+    )
+    op.create_table('report_watermark',
+    sa.Column('name', sa.String(length=40), nullable=False),
+    sa.Column('until', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('name')
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('report_watermark')
+    op.drop_table('report_daily')
     op.drop_index('ix_report_job_due', table_name='report_job')
     op.drop_table('report_job')
     for name, table, _ in reversed(INDEXES):

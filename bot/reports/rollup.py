@@ -1,0 +1,143 @@
+"""Daily roll-ups: counts per (day, department) of checks by verdict, rules, categories and questions.
+
+Years of history make a period's raw rows many; a period's *days* are few. Once
+a UTC day is over, its counts never change (checks and questions are recorded
+at the moment they happen), so `refresh` adds every day completed since the last
+refresh to `report_daily` in one `INSERT … SELECT` per kind, and the reports
+read whole days from there and only the partial days at a period's edges from
+the raw tables. The first refresh of a large database does all of history once;
+after that each refresh adds about a day. A watermark row (`report_watermark`),
+locked while refreshing, makes replicas take turns: the second finds nothing
+left to do.
+
+Kinds and keys: verdict/<allow|review|block>, rule/<rule id>, category/<name>,
+question/<answered|unanswered>.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import Column, DateTime, Integer, String, case, func, insert, literal, select, true
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Field, SQLModel, col
+
+from bot.clock import as_utc
+from bot.reports.sql import in_period, json_items, not_empty
+from bot.store.database import Database
+from bot.store.tables import CheckRecord, QuestionRecord
+
+SETTLE = timedelta(hours=1)        # a day is rolled up once it has been over for this long
+WATERMARK = "daily"
+
+
+class ReportDaily(SQLModel, table=True):
+    __tablename__ = "report_daily"
+    kind: str = Field(sa_column=Column(String(20), primary_key=True))
+    day: datetime = Field(sa_column=Column(DateTime(timezone=True), primary_key=True))
+    department: str = Field(sa_column=Column(String(100), primary_key=True))
+    key: str = Field(sa_column=Column(String(200), primary_key=True))
+    n: int = Field(sa_column=Column(Integer, nullable=False))
+
+
+class ReportWatermark(SQLModel, table=True):
+    """Days before `until` are in report_daily."""
+
+    __tablename__ = "report_watermark"
+    name: str = Field(sa_column=Column(String(40), primary_key=True))
+    until: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+def floor_day(moment: datetime) -> datetime:
+    return datetime.combine(as_utc(moment).date(), time(), UTC)
+
+
+def ceil_day(moment: datetime) -> datetime:
+    day = floor_day(moment)
+    return day if day == as_utc(moment) else day + timedelta(days=1)
+
+
+def day_of(dialect: str, column: Any) -> Any:
+    """The UTC midnight starting the day of `column`, in the column's own storage format."""
+    if dialect == "sqlite":
+        return func.strftime("%Y-%m-%d 00:00:00.000000", column)
+    return func.date_trunc("day", column, "UTC")
+
+
+@dataclass
+class Pieces:
+    """An interval cut into whole rolled-up days (read from report_daily) and raw edges."""
+
+    daily: list[tuple[datetime, datetime]] = field(default_factory=list)
+    raw: list[tuple[datetime, datetime]] = field(default_factory=list)
+
+
+def cut(start: datetime, end: datetime, until: datetime | None) -> Pieces:
+    out = Pieces()
+    if until is None:
+        out.raw.append((start, end))
+        return out
+    first, last = ceil_day(start), min(floor_day(end), until)
+    if first >= last:
+        out.raw.append((start, end))
+        return out
+    out.daily.append((first, last))
+    if start < first:
+        out.raw.append((start, first))
+    if last < end:
+        out.raw.append((last, end))
+    return out
+
+
+async def rolled_until(db: Database) -> datetime | None:
+    async with db.reading() as session:
+        row = await session.get(ReportWatermark, WATERMARK)
+        return as_utc(row.until) if row else None
+
+
+async def refresh(db: Database, now: datetime) -> datetime:
+    """Roll up every day completed since the last refresh; returns the new watermark."""
+    target = floor_day(as_utc(now) - SETTLE)
+    try:
+        async with db.transaction() as session:
+            stmt = db.lock(select(ReportWatermark).where(col(ReportWatermark.name) == WATERMARK))
+            mark = (await session.execute(stmt.execution_options(populate_existing=True))).scalar_one_or_none()
+            if mark is None:
+                first = (await session.execute(select(func.min(col(CheckRecord.at))))).scalar_one()
+                first_q = (await session.execute(select(func.min(col(QuestionRecord.at))))).scalar_one()
+                known = [as_utc(x) for x in (first, first_q) if x is not None]
+                mark = ReportWatermark(name=WATERMARK, until=floor_day(min(known)) if known else target)
+                session.add(mark)
+                await session.flush()
+            since = as_utc(mark.until)
+            if since >= target:
+                return since
+            await _roll(session, db.dialect, since, target)
+            mark.until = target
+            return target
+    except IntegrityError:
+        # Another replica created the watermark at the same moment; it is rolling up: read, don't wait.
+        return await rolled_until(db) or target
+
+
+async def _roll(session: Any, dialect: str, start: datetime, end: datetime) -> None:
+    day = day_of(dialect, col(CheckRecord.at)).label("day")
+    window = in_period(col(CheckRecord.at), start, end)
+    cols = ["kind", "day", "department", "key", "n"]
+    await session.execute(insert(ReportDaily).from_select(cols, select(
+        literal("verdict"), day, col(CheckRecord.department), col(CheckRecord.verdict), func.count())
+        .where(window).group_by(day, col(CheckRecord.department), col(CheckRecord.verdict))))
+    for kind, column in (("rule", col(CheckRecord.rules)), ("category", col(CheckRecord.categories))):
+        items = json_items(dialect, column)
+        await session.execute(insert(ReportDaily).from_select(cols, select(
+            literal(kind), day, col(CheckRecord.department), items.c.value.label("key"), func.count())
+            .select_from(CheckRecord).join(items, true()).where(window, not_empty(column))
+            .group_by(day, col(CheckRecord.department), "key")))
+    qday = day_of(dialect, col(QuestionRecord.at)).label("day")
+    answered = case((col(QuestionRecord.answered).is_(True), "answered"), else_="unanswered").label("key")
+    await session.execute(insert(ReportDaily).from_select(cols, select(
+        literal("question"), qday, col(QuestionRecord.department), answered, func.count())
+        .where(in_period(col(QuestionRecord.at), start, end))
+        .group_by(qday, col(QuestionRecord.department), answered)))
