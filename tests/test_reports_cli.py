@@ -76,7 +76,7 @@ def test_export_csv_and_jsonl(tmp_path: Path) -> None:
 
 def test_other_report_commands_run(tmp_path: Path) -> None:
     seed(tmp_path)
-    for args in (("pending",), ("gaps", "3650d"), ("rules",), ("spokes",), ("digest",)):
+    for args in (("pending",), ("gaps", "3650d"), ("rules",), ("spokes",), ("digest",), ("refresh",)):
         out = steward(tmp_path, "report", *args)
         assert out.returncode == 0, (args, out.stderr)
     assert "#3" in steward(tmp_path, "report", "pending").stdout

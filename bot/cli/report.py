@@ -161,6 +161,16 @@ def export(period: PeriodArg = "30d",
     typer.echo(f"{file.rows} decision(s) written to {output}", err=True)
 
 
+@report_app.command("refresh")
+def refresh() -> None:
+    """Bring the daily roll-up up to yesterday now (the first report on a large database does it otherwise)."""
+    from bot.clock import SystemClock
+    from bot.reports.rollup import refresh as run_refresh
+
+    until = with_database(lambda db: run_refresh(db, SystemClock().now()))
+    typer.echo(f"roll-up complete up to {until:%Y-%m-%d %H:%M} UTC")
+
+
 def _since(value: str | None) -> datetime | None:
     if not value:
         return None
