@@ -111,3 +111,20 @@ async def test_daily_rollup_is_built_once_then_day_by_day(db: Database) -> None:
     assert await rolled_checks() == 9
     assert report.figure("checks").value == 5          # NOW-29d fell out of the window, NOW came in
     assert report.table("rules").rows[:2] == (("legal.litigation", 2), ("privacy.email", 2))
+
+
+async def test_rollup_counts_a_rule_whatever_its_position_in_the_list(db: Database) -> None:
+    """Regression: grouping by the label `key` picked json_each's own `key` (the array index) on SQLite."""
+    from bot.reports.rollup import refresh
+    from bot.store.tables import CheckRecord
+
+    at = NOW - timedelta(days=1)
+    async with db.transaction() as s:
+        s.add(CheckRecord(at=at, actor=ADA, department="engineering", verdict="review",
+                          rules=["claims.comparison", "legal.litigation"], categories=["claims", "legal"]))
+        s.add(CheckRecord(at=at, actor=ADA, department="engineering", verdict="review",
+                          rules=["legal.litigation"], categories=["legal"]))
+    await refresh(db, NOW)
+    report = await Reports(db, directory(), FixedClock(NOW)).report("7d")
+    assert report.table("rules").rows == (("legal.litigation", 2), ("claims.comparison", 1))
+    assert report.table("categories").rows == (("legal", 2), ("claims", 1))

@@ -100,26 +100,32 @@ async def rolled_until(db: Database) -> datetime | None:
 async def refresh(db: Database, now: datetime) -> datetime:
     """Roll up every day completed since the last refresh; returns the new watermark."""
     target = floor_day(as_utc(now) - SETTLE)
+    await _ensure_watermark(db, target)
+    async with db.transaction() as session:
+        stmt = db.lock(select(ReportWatermark).where(col(ReportWatermark.name) == WATERMARK))
+        mark = (await session.execute(stmt.execution_options(populate_existing=True))).scalar_one()
+        since = as_utc(mark.until)
+        if since >= target:
+            return since
+        await _roll(session, db.dialect, since, target)
+        mark.until = target
+        return target
+
+
+async def _ensure_watermark(db: Database, target: datetime) -> None:
+    """Create the watermark at the first recorded day (nothing rolled up yet), unless it exists."""
+    if await rolled_until(db) is not None:
+        return
     try:
         async with db.transaction() as session:
-            stmt = db.lock(select(ReportWatermark).where(col(ReportWatermark.name) == WATERMARK))
-            mark = (await session.execute(stmt.execution_options(populate_existing=True))).scalar_one_or_none()
-            if mark is None:
-                first = (await session.execute(select(func.min(col(CheckRecord.at))))).scalar_one()
-                first_q = (await session.execute(select(func.min(col(QuestionRecord.at))))).scalar_one()
-                known = [as_utc(x) for x in (first, first_q) if x is not None]
-                mark = ReportWatermark(name=WATERMARK, until=floor_day(min(known)) if known else target)
-                session.add(mark)
-                await session.flush()
-            since = as_utc(mark.until)
-            if since >= target:
-                return since
-            await _roll(session, db.dialect, since, target)
-            mark.until = target
-            return target
+            if await session.get(ReportWatermark, WATERMARK) is not None:
+                return
+            first = (await session.execute(select(func.min(col(CheckRecord.at))))).scalar_one()
+            first_q = (await session.execute(select(func.min(col(QuestionRecord.at))))).scalar_one()
+            known = [as_utc(x) for x in (first, first_q) if x is not None]
+            session.add(ReportWatermark(name=WATERMARK, until=min(floor_day(min(known)), target) if known else target))
     except IntegrityError:
-        # Another replica created the watermark at the same moment; it is rolling up: read, don't wait.
-        return await rolled_until(db) or target
+        pass   # another replica created it at the same moment: the same row, nothing lost
 
 
 async def _roll(session: Any, dialect: str, start: datetime, end: datetime) -> None:
@@ -132,9 +138,9 @@ async def _roll(session: Any, dialect: str, start: datetime, end: datetime) -> N
     for kind, column in (("rule", col(CheckRecord.rules)), ("category", col(CheckRecord.categories))):
         items = json_items(dialect, column)
         await session.execute(insert(ReportDaily).from_select(cols, select(
-            literal(kind), day, col(CheckRecord.department), items.c.value.label("key"), func.count())
+            literal(kind), day, col(CheckRecord.department), items.c.value, func.count())
             .select_from(CheckRecord).join(items, true()).where(window, not_empty(column))
-            .group_by(day, col(CheckRecord.department), "key")))
+            .group_by(day, col(CheckRecord.department), items.c.value)))   # not "key": json_each has one
     qday = day_of(dialect, col(QuestionRecord.at)).label("day")
     answered = case((col(QuestionRecord.answered).is_(True), "answered"), else_="unanswered").label("key")
     await session.execute(insert(ReportDaily).from_select(cols, select(
