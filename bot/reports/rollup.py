@@ -37,8 +37,8 @@ class ReportDaily(SQLModel, table=True):
     __tablename__ = "report_daily"
     kind: str = Field(sa_column=Column(String(20), primary_key=True))
     day: datetime = Field(sa_column=Column(DateTime(timezone=True), primary_key=True))
-    department: str = Field(sa_column=Column(String(100), primary_key=True))
-    key: str = Field(sa_column=Column(String(200), primary_key=True))
+    department: str = Field(sa_column=Column(String, primary_key=True))
+    key: str = Field(sa_column=Column(String, primary_key=True))
     n: int = Field(sa_column=Column(Integer, nullable=False))
 
 

@@ -44,8 +44,8 @@ def upgrade() -> None:
     op.create_table('report_daily',
     sa.Column('kind', sa.String(length=20), nullable=False),
     sa.Column('day', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('department', sa.String(length=100), nullable=False),
-    sa.Column('key', sa.String(length=200), nullable=False),
+    sa.Column('department', sa.String(), nullable=False),
+    sa.Column('key', sa.String(), nullable=False),
     sa.Column('n', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('kind', 'day', 'department', 'key')
     )
