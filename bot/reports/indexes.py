@@ -21,6 +21,9 @@ REPORT_INDEXES = (
     Index("ix_report_submission_created", Submission.__table__.c.created_at,  # type: ignore[attr-defined]
           Submission.__table__.c.department),  # type: ignore[attr-defined]
     Index("ix_report_submission_decided", Submission.__table__.c.decided_at,  # type: ignore[attr-defined]
-          Submission.__table__.c.state),  # type: ignore[attr-defined]
+          Submission.__table__.c.state, Submission.__table__.c.department,  # type: ignore[attr-defined]
+          Submission.__table__.c.created_at),  # type: ignore[attr-defined]
+    Index("ix_report_submission_escalated", Submission.__table__.c.escalated_at,  # type: ignore[attr-defined]
+          Submission.__table__.c.department),  # type: ignore[attr-defined]
     Index("ix_report_vote_cast", Vote.__table__.c.cast_at, Vote.__table__.c.approver),  # type: ignore[attr-defined]
 )

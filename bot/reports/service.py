@@ -103,7 +103,6 @@ class Reports:
             decided = await q.decisions(s, p, dept)
             hours = await q.decision_hours(s, dialect, p, dept)
             breaches = await q.sla_breaches(s, p, dept)
-            breaches_before = await q.sla_breaches(s, p.previous(), dept)
             medians = await q.weekly_medians(s, dialect, p, origin, dept)
 
         def checks(cur: bool, verdict: str | None = None) -> int:
@@ -140,7 +139,8 @@ class Reports:
             _fig("expired", "Expired undecided", outcome(True, states.EXPIRED), previous=outcome(False, states.EXPIRED)),
             _fig("median_hours", "Median time to decision", pctl(True, 0.5), "h", previous=pctl(False, 0.5)),
             _fig("p90_hours", "90th percentile time to decision", pctl(True, 0.9), "h", previous=pctl(False, 0.9)),
-            _fig("sla_breaches", "SLA breaches (escalated or expired)", breaches, previous=breaches_before),
+            _fig("sla_breaches", "SLA breaches (escalated or expired)", breaches.get(True, 0),
+                 previous=breaches.get(False, 0)),
         ))
         fired = Section(key="fired", title="What fired", tables=(
             Table(key="categories", title="Top categories", columns=("Category", "Checks"),

@@ -22,7 +22,8 @@ INDEXES = (
     ("ix_report_check_at", "check_record", ["at", "verdict", "department", "actor"]),
     ("ix_report_question_at", "question_record", ["at", "answered", "department", "actor"]),
     ("ix_report_submission_created", "submission", ["created_at", "department"]),
-    ("ix_report_submission_decided", "submission", ["decided_at", "state"]),
+    ("ix_report_submission_decided", "submission", ["decided_at", "state", "department", "created_at"]),
+    ("ix_report_submission_escalated", "submission", ["escalated_at", "department"]),
     ("ix_report_vote_cast", "vote", ["cast_at", "approver"]),
 )
 
