@@ -160,25 +160,32 @@ async def item_counts(session: AsyncSession, dialect: str, pieces: Pieces, depar
     return out
 
 
-def _people(period: Period, department: str) -> Any:
+def _people(period: Period, department: str, weeks_until: datetime | None) -> Any:
     """Distinct (is current period, department, person) over every check and question of this period
-    and the previous one. SELECT DISTINCT lets PostgreSQL hash instead of sorting for COUNT(DISTINCT)."""
-    start = period.previous().start
-
-    def rows(at: Any, dept: Any, actor: Any) -> Any:
-        return select(case((at >= period.start, 1), else_=0).label("cur"), dept.label("department"),
-                      actor.label("actor")).where(in_period(at, start, period.end), _dept(dept, department))
-
-    both = union_all(rows(col(CheckRecord.at), col(CheckRecord.department), col(CheckRecord.actor)),
-                     rows(col(QuestionRecord.at), col(QuestionRecord.department), col(QuestionRecord.actor))
-                     ).subquery()
+    and the previous one: whole weeks from the weekly roll-up, the edges from the raw rows.
+    SELECT DISTINCT lets PostgreSQL hash instead of sorting for COUNT(DISTINCT)."""
+    parts: list[Any] = []
+    for current, (start, end) in ((True, (period.start, period.end)),
+                                  (False, (period.previous().start, period.start))):
+        pieces = cut(start, end, weeks_until, weeks=True)
+        for span in pieces.daily:
+            parts.append(select(literal(int(current)).label("cur"), col(ReportDaily.department).label("department"),
+                                col(ReportDaily.key).label("actor")).where(_daily("people", span, department)))
+        for a, b in pieces.raw:
+            for at, dept, actor in ((col(CheckRecord.at), col(CheckRecord.department), col(CheckRecord.actor)),
+                                    (col(QuestionRecord.at), col(QuestionRecord.department),
+                                     col(QuestionRecord.actor))):
+                parts.append(select(literal(int(current)).label("cur"), dept.label("department"),
+                                    actor.label("actor")).where(in_period(at, a, b), _dept(dept, department)))
+    both = union_all(*parts).subquery()
     return select(both.c.cur, both.c.department, both.c.actor).distinct().cte("people")
 
 
-async def people(session: AsyncSession, period: Period, department: str) -> tuple[dict[str, int], dict[bool, int]]:
+async def people(session: AsyncSession, period: Period, department: str,
+                 weeks_until: datetime | None) -> tuple[dict[str, int], dict[bool, int]]:
     """People who checked a draft or asked a question: per department in the period, and in total
     this period (True) and the previous one (False). One scan: the distinct set is computed once."""
-    d = _people(period, department)
+    d = _people(period, department, weeks_until)
     by_dept = select(d.c.cur, d.c.department, func.count()).group_by(d.c.cur, d.c.department)
     total = select(d.c.cur, literal(None).label("department"), func.count(distinct(d.c.actor))).group_by(d.c.cur)
     per_department: dict[str, int] = {}

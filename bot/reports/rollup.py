@@ -11,7 +11,9 @@ locked while refreshing, makes replicas take turns: the second finds nothing
 left to do.
 
 Kinds and keys: verdict/<allow|review|block>, rule/<rule id>, category/<name>,
-question/<answered|unanswered>.
+question/<answered|unanswered>; and people/<e-mail> per *week* (Monday) and
+department — distinct people cannot be added up over days, but a period's
+whole weeks hold far fewer (week, person) rows than raw checks.
 """
 
 from __future__ import annotations
@@ -20,17 +22,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Integer, String, case, func, insert, literal, select, true
+from sqlalchemy import Column, DateTime, Integer, String, case, func, insert, literal, select, true, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, SQLModel, col
 
 from bot.clock import as_utc
+from bot.reports.period import week_start
 from bot.reports.sql import in_period, json_items, not_empty
 from bot.store.database import Database
 from bot.store.tables import CheckRecord, QuestionRecord
 
 SETTLE = timedelta(hours=1)        # a day is rolled up once it has been over for this long
 WATERMARK = "daily"
+WEEKLY = "weekly"                  # people: distinct (week, department, person), for weeks that are over
 
 
 class ReportDaily(SQLModel, table=True):
@@ -59,6 +63,13 @@ def ceil_day(moment: datetime) -> datetime:
     return day if day == as_utc(moment) else day + timedelta(days=1)
 
 
+def week_of(dialect: str, column: Any) -> Any:
+    """The Monday 00:00 UTC starting the week of `column` (ISO weeks), in the column's storage format."""
+    if dialect == "sqlite":
+        return func.strftime("%Y-%m-%d 00:00:00.000000", column, "weekday 0", "-6 days")
+    return func.date_trunc("week", column, "UTC")
+
+
 def day_of(dialect: str, column: Any) -> Any:
     """The UTC midnight starting the day of `column`, in the column's own storage format."""
     if dialect == "sqlite":
@@ -74,12 +85,15 @@ class Pieces:
     raw: list[tuple[datetime, datetime]] = field(default_factory=list)
 
 
-def cut(start: datetime, end: datetime, until: datetime | None) -> Pieces:
+def cut(start: datetime, end: datetime, until: datetime | None, *, weeks: bool = False) -> Pieces:
     out = Pieces()
     if until is None:
         out.raw.append((start, end))
         return out
-    first, last = ceil_day(start), min(floor_day(end), until)
+    if weeks:
+        first, last = _ceil_week(start), min(week_start(end), until)
+    else:
+        first, last = ceil_day(start), min(floor_day(end), until)
     if first >= last:
         out.raw.append((start, end))
         return out
@@ -91,10 +105,19 @@ def cut(start: datetime, end: datetime, until: datetime | None) -> Pieces:
     return out
 
 
-async def rolled_until(db: Database) -> datetime | None:
+def _ceil_week(moment: datetime) -> datetime:
+    monday = week_start(moment)
+    return monday if monday == as_utc(moment) else monday + timedelta(days=7)
+
+
+async def rolled_until(db: Database, name: str = WATERMARK) -> datetime | None:
     async with db.reading() as session:
-        row = await session.get(ReportWatermark, WATERMARK)
-        return as_utc(row.until) if row else None
+        return await watermark(session, name)
+
+
+async def watermark(session: Any, name: str) -> datetime | None:
+    row = await session.get(ReportWatermark, name)
+    return as_utc(row.until) if row else None
 
 
 async def refresh(db: Database, now: datetime) -> datetime:
@@ -109,6 +132,14 @@ async def refresh(db: Database, now: datetime) -> datetime:
             return since
         await _roll(session, db.dialect, since, target)
         mark.until = target
+        weekly = await session.get(ReportWatermark, WEEKLY)
+        week_target = week_start(target)          # weeks before the one containing `target` are over
+        if weekly is None:
+            weekly = ReportWatermark(name=WEEKLY, until=min(_ceil_week(since), week_target))
+            session.add(weekly)
+        if as_utc(weekly.until) < week_target:
+            await _roll_people(session, db.dialect, as_utc(weekly.until), week_target)
+            weekly.until = week_target
         return target
 
 
@@ -123,7 +154,8 @@ async def _ensure_watermark(db: Database, target: datetime) -> None:
             first = (await session.execute(select(func.min(col(CheckRecord.at))))).scalar_one()
             first_q = (await session.execute(select(func.min(col(QuestionRecord.at))))).scalar_one()
             known = [as_utc(x) for x in (first, first_q) if x is not None]
-            session.add(ReportWatermark(name=WATERMARK, until=min(floor_day(min(known)), target) if known else target))
+            start = min(week_start(min(known)), target) if known else target     # a Monday: weeks roll whole
+            session.add(ReportWatermark(name=WATERMARK, until=start))
     except IntegrityError:
         pass   # another replica created it at the same moment: the same row, nothing lost
 
@@ -147,3 +179,17 @@ async def _roll(session: Any, dialect: str, start: datetime, end: datetime) -> N
         literal("question"), qday, col(QuestionRecord.department), answered, func.count())
         .where(in_period(col(QuestionRecord.at), start, end))
         .group_by(qday, col(QuestionRecord.department), answered)))
+
+
+async def _roll_people(session: Any, dialect: str, start: datetime, end: datetime) -> None:
+    """Distinct (week, department, person) who checked or asked, for the whole weeks in [start, end)."""
+    both = union_all(
+        select(col(CheckRecord.at).label("at"), col(CheckRecord.department).label("department"),
+               col(CheckRecord.actor).label("actor")).where(in_period(col(CheckRecord.at), start, end)),
+        select(col(QuestionRecord.at).label("at"), col(QuestionRecord.department).label("department"),
+               col(QuestionRecord.actor).label("actor")).where(in_period(col(QuestionRecord.at), start, end)),
+    ).subquery()
+    week = week_of(dialect, both.c.at).label("day")
+    await session.execute(insert(ReportDaily).from_select(["kind", "day", "department", "key", "n"], select(
+        literal("people"), week, both.c.department, both.c.actor, func.count())
+        .group_by(week, both.c.department, both.c.actor)))

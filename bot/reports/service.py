@@ -24,7 +24,7 @@ from bot.reports.export import ExportFile, export
 from bot.reports.gaps import Wording, group
 from bot.reports.model import Chart, Figure, Report, Section, Table, Trend, WeekPoint
 from bot.reports.period import Period, PeriodError, parse_period, week_start
-from bot.reports.rollup import cut, refresh
+from bot.reports.rollup import WEEKLY, cut, refresh, watermark
 from bot.reports.sql import in_period
 from bot.store.database import Database
 from bot.store.tables import CheckRecord, Dispute, QuestionRecord, Submission, Vote
@@ -97,7 +97,7 @@ class Reports:
             volume = await q.check_volume(s, dialect, p, origin, dept, until)
             top_categories = await q.top_items(s, dialect, p, dept, "category", until)
             top_rules = await q.top_items(s, dialect, p, dept, "rule", until)
-            adoption, active = await q.people(s, p, dept)
+            adoption, active = await q.people(s, p, dept, await watermark(s, WEEKLY))
             questions = await q.question_counts(s, p, dept, until)
             created = await q.submissions_created(s, p, dept)
             decided = await q.decisions(s, p, dept)
