@@ -21,7 +21,7 @@ def render_png(chart: Chart, *, width: float = 9.0, height: float = 4.5, dpi: in
 
     matplotlib.use("Agg", force=True)
     from matplotlib.figure import Figure
-    from matplotlib.ticker import MaxNLocator
+    from matplotlib.ticker import MaxNLocator, StrMethodFormatter
 
     fig = Figure(figsize=(width, height), dpi=dpi, layout="constrained")
     ax = fig.add_subplot()
@@ -38,6 +38,7 @@ def render_png(chart: Chart, *, width: float = 9.0, height: float = 4.5, dpi: in
     ax.set_xlabel(f"Week starting (Monday, UTC){', ' + span if span else ''}")
     ax.set_xticks(xs, labels, rotation=45 if len(xs) > 8 else 0, ha="right" if len(xs) > 8 else "center")
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
     ax.spines[["top"]].set_visible(False)
     ax.grid(axis="y", alpha=0.3)
     ax.set_axisbelow(True)
