@@ -14,20 +14,14 @@ import sys
 
 from bot.cli.app import EXIT_USAGE, app
 
-<<<<<<< HEAD
 __all__ = ["app", "main", "register", "run"]
 
 # The order `steward --help` lists them in; the first ones are always registered.
 ALWAYS = ("check", "ask")
-MODULES = (*ALWAYS, "chat", "policies", "workflow", "teams")
+MODULES = (*ALWAYS, "chat", "policies", "workflow", "report", "teams", "audit")
 FAST = frozenset({"check", "ask"})   # commands served by the ALWAYS modules alone
 
 for _module in ALWAYS:
-=======
-# Each module registers its commands on the shared Typer app when imported; this
-# order is the order `steward --help` lists them in.
-for _module in ("check", "ask", "chat", "policies", "workflow", "audit"):
->>>>>>> audit
     importlib.import_module(f"bot.cli.{_module}")
 
 
