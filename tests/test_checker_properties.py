@@ -49,18 +49,9 @@ def test_verdict_is_the_strictest_finding(text: str) -> None:
 
 
 def _learned_checker() -> tuple[Checker, Checker]:
-    """The default corpus with the fixture examples, and the same corpus without them."""
-    import shutil
-    import tempfile
-    from pathlib import Path
-
-    from tests.support import FIXTURES
-
-    folder = Path(tempfile.mkdtemp(prefix="steward-props-")) / "policies"
-    shutil.copytree(POLICIES, folder)
-    shutil.copytree(FIXTURES / "corpora" / "learned" / "examples", folder / "examples")
-    corpus = load_corpus(folder)
-    shutil.rmtree(folder.parent)
+    """The default corpus with its labelled examples (the learned layer on), and without them."""
+    corpus = load_corpus(POLICIES)
+    assert corpus.examples, "the default corpus ships labelled examples"
     return Checker(corpus), Checker(corpus.model_copy(update={"examples": ()}))
 
 
