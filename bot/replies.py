@@ -23,7 +23,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-ReplyKind = Literal["check", "answer", "not_covered", "notice", "error", "submission", "list"]
+from bot.reports.model import Report
+
+ReplyKind = Literal["check", "answer", "not_covered", "notice", "error", "submission", "list", "report"]
 
 
 class Neutral(BaseModel):
@@ -106,6 +108,16 @@ class ApprovalView(Neutral):
     viewer_actions: tuple[str, ...] = ()
 
 
+class Attachment(Neutral):
+    """A file that goes with a reply: a report's chart (PNG) or a compliance export (CSV, JSONL)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, ser_json_bytes="base64", val_json_bytes="base64")
+    name: str
+    mime: str
+    data: bytes
+    title: str = ""
+
+
 class Reply(Neutral):
     kind: ReplyKind
     title: str
@@ -118,6 +130,8 @@ class Reply(Neutral):
     corpus_version: str = ""
     approval: ApprovalView | None = None
     check_id: int | None = None          # set on a recorded check: Send for approval sends this
+    report: Report | None = None         # a /coe report, as data: each adapter draws its sections
+    attachments: tuple[Attachment, ...] = ()
 
 
 class Person(Neutral):

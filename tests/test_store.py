@@ -89,7 +89,7 @@ def _steward(tmp_path: Path, *args: str, stdin: str | None = None,
 def test_cli_submit_approve_verify_export_purge(tmp_path: Path) -> None:
     ada, rachel = "ada.lovelace@northwindlabs.com", "rachel.adams@northwindlabs.com"
     up = _steward(tmp_path, "db", "upgrade")
-    assert up.returncode == 0 and "upgraded (empty) → 0002" in up.stdout
+    assert up.returncode == 0 and "upgraded (empty) → 0003" in up.stdout
     sub = _steward(tmp_path, "submit", "--as", ada, "-", stdin="We're being sued by Contoso over Beacon.")
     assert sub.returncode == 0, sub.stderr
     assert "Sent for approval: #1" in sub.stdout and "review_request to group legal" in sub.stdout

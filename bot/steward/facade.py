@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +28,7 @@ from bot.clock import Clock, as_utc
 from bot.directory import Directory
 from bot.outbox import DispatchReport, Outbox, Sender
 from bot.policy.models import Corpus
-from bot.replies import ApprovalView, Fact, Outcome, Person, Reply, error, notice
+from bot.replies import ApprovalView, Fact, Outcome, Person, Reply, error
 from bot.settings import CoreSettings
 from bot.steward import convert
 from bot.steward.workers import Workers
@@ -43,16 +43,6 @@ if TYPE_CHECKING:  # heavy stacks (BM25 search, database) load only when first u
 
 class UnknownUser(LookupError):
     """whoami could not map a platform user to an e-mail: ask the platform for the profile's e-mail."""
-
-
-@dataclass(frozen=True, slots=True)
-class ReportContext:
-    """What bot.reports.build_report needs: the database, the directory, the clock, the corpus."""
-
-    db: Database
-    directory: Directory
-    clock: Clock
-    corpus: Corpus
 
 
 class Steward:
@@ -568,6 +558,7 @@ class Steward:
         workflow = self._needs_workflow()
         moment = as_utc(now) if now is not None else None
         out = await workflow.remind_overdue(moment)
+        await self.post_digest(moment)
         report = await workflow.outbox.dispatch(moment)
         from bot.store import records
 
@@ -577,31 +568,21 @@ class Steward:
                                                   "check_drafts_purged": purged}})
 
     async def coe(self, person: Person, command: str) -> Outcome:
-        """A `/coe …` command as typed after `/coe`: CoE members only (a refusal is audited).
-        `pending` lists open submissions; the reports (bot/reports) answer the rest."""
+        """A `/coe …` command as typed after `/coe` (report, pending, gaps, rules, spokes, digest,
+        export, help): CoE hub members only, a refusal audited. See bot/steward/coe.py."""
         workflow = self._needs_workflow()
         if not self.is_coe(person):
-            return convert.outcome(await workflow.refuse("coe", person.email, "only the CoE hub may run /coe commands"))
-        words = command.split()
-        if not words or words[0].lower() == "pending":
-            return await self.pending(person)
-        return await self.report(person, command=words[0].lower(), args=tuple(words[1:]))
+            return convert.outcome(await workflow.refuse(
+                "coe", person.email, "only the social media CoE team may run /coe commands",
+                title="That's for the CoE team"))
+        from bot.steward.coe import run_coe
 
-    # -- reports (bot/reports, written separately, plugs in here) ---------------------------------------
+        return await run_coe(workflow.db, workflow.directory, workflow.clock, self.corpus, command)
 
-    def report_context(self) -> ReportContext:
+    async def post_digest(self, now: datetime | None = None) -> bool:
+        """Post this week's digest to the hub's channel once it is due: exactly one replica does
+        it (a database-claimed job); True when this call posted it."""
+        from bot.steward.coe import post_digest
+
         workflow = self._needs_workflow()
-        return ReportContext(workflow.db, workflow.directory, workflow.clock, self.corpus)
-
-    async def report(self, person: Person, **options: Any) -> Outcome:
-        """Run `bot.reports.build_report(db, directory, clock, ...)` for a CoE member."""
-        workflow = self._needs_workflow()
-        if not self.is_coe(person):
-            return convert.outcome(await workflow.refuse("report", person.email, "only the CoE hub may run reports"))
-        try:
-            from bot.reports import build_report
-        except ImportError:
-            return Outcome(ok=False, code="unavailable", reply=notice("Reports are not available in this build"))
-        ctx = self.report_context()
-        reply = await build_report(ctx.db, ctx.directory, ctx.clock, **options)
-        return Outcome(ok=True, code="report", reply=reply)
+        return await post_digest(workflow, as_utc(now) if now is not None else workflow.clock.now())

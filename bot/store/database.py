@@ -144,14 +144,14 @@ class Database:
 
     async def create_all(self) -> None:
         """Create the tables straight from the models (tests); deployments use `steward db upgrade`."""
-        from bot.store.tables import METADATA
+        from bot.store.registry import METADATA
 
         async with self.engine.begin() as conn:
             await conn.run_sync(METADATA.create_all)
         await seed(self)
 
     async def drop_all(self) -> None:
-        from bot.store.tables import METADATA
+        from bot.store.registry import METADATA
 
         async with self.engine.begin() as conn:
             await conn.run_sync(METADATA.drop_all)

@@ -12,8 +12,7 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
-import bot.store.tables  # noqa: F401  (registers the tables)
-from bot.store.tables import METADATA
+from bot.store.registry import METADATA  # every table, the reports' included
 
 config = context.config
 

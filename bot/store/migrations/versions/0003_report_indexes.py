@@ -1,7 +1,7 @@
 """Report indexes and tables: period-first covering indexes, the digest job, the daily roll-up.
 
-Revision ID: 0004_report_indexes
-Revises: 0001
+Revision ID: 0003
+Revises: 0002
 Create Date: 2026-11-25 15:00:00
 
 Mirrors bot/reports/indexes.py, jobs.py and rollup.py (which attach the same
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0004_report_indexes'
-down_revision = '0001'
+revision = '0003'
+down_revision = '0002'
 branch_labels = None
 depends_on = None
 
