@@ -23,8 +23,15 @@ from bot.steward import Steward
 from bot.store.database import Database
 from tests.fakes.bot_connector import FakeConnector
 from tests.support import POLICIES
-from tests.teams_support import (APPROVERS_CHANNEL, assert_valid_card, card_action, cards_in, installed_in_approvers_channel,
-                                 message, reaction)
+from tests.teams_support import (
+    APPROVERS_CHANNEL,
+    assert_valid_card,
+    card_action,
+    cards_in,
+    installed_in_approvers_channel,
+    message,
+    reaction,
+)
 
 ADA = "ada.lovelace@northwindlabs.com"          # engineering, the requester
 DEV = "dev.patel@northwindlabs.com"             # engineering social advisor: approves

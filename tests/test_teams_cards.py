@@ -13,8 +13,18 @@ import pytest
 
 from adapters.teams import cards
 from adapters.teams.activities import Malformed, parse
-from bot.replies import (Action, ApprovalView, Citation, Fact, GroupQuorum, Reply, ReplyFinding, VoteLine,
-                         error, notice)
+from bot.replies import (
+    Action,
+    ApprovalView,
+    Citation,
+    Fact,
+    GroupQuorum,
+    Reply,
+    ReplyFinding,
+    VoteLine,
+    error,
+    notice,
+)
 from tests.teams_support import assert_valid_card, card_action, message, reaction
 
 GOLDEN = Path(__file__).parent / "fixtures" / "teams"

@@ -93,20 +93,20 @@ def parse(activity: Any) -> Intent:
 
 def _invoke(activity: dict[str, Any], who: Who | None, where: Where) -> Intent:
     name = activity.get("name")
-    value = activity.get("value") if isinstance(activity.get("value"), dict) else {}
+    value = _obj(activity.get("value"))
     if who is None:
         raise Malformed("an invoke needs from.id")
     if name == "adaptiveCard/action":
-        action = value.get("action") if isinstance(value.get("action"), dict) else {}
-        data = action.get("data") if isinstance(action.get("data"), dict) else {}
+        action = _obj(value.get("action"))
+        data = _obj(action.get("data"))
         verb = str(action.get("verb") or "")
         if data.get(DATA_MARK) != 1 or verb not in CARD_VERBS:
             return Intent("card_action", who, where, verb="unknown", data={})
         return Intent("card_action", who, where, verb=verb, data=dict(data),
                       reply_to=str(activity.get("replyToId") or ""))
     if name in ("composeExtension/fetchTask", "composeExtension/submitAction"):
-        payload = value.get("messagePayload") if isinstance(value.get("messagePayload"), dict) else {}
-        body = payload.get("body") if isinstance(payload.get("body"), dict) else {}
+        payload = _obj(value.get("messagePayload"))
+        body = _obj(payload.get("body"))
         return Intent("message_action", who, where, text=_plain(body.get("content")),
                       verb=str(value.get("commandId") or ""))
     return Intent("unknown_invoke", who, where, verb=str(name or ""))
@@ -123,15 +123,20 @@ def _where(activity: dict[str, Any]) -> Where:
     conv = activity.get("conversation")
     if not isinstance(conv, dict) or not conv.get("id") or not activity.get("serviceUrl"):
         raise Malformed("an activity needs conversation.id and serviceUrl")
-    data = activity.get("channelData") if isinstance(activity.get("channelData"), dict) else {}
-    channel = data.get("channel") if isinstance(data.get("channel"), dict) else {}
-    tenant = data.get("tenant") if isinstance(data.get("tenant"), dict) else {}
+    data = _obj(activity.get("channelData"))
+    channel = _obj(data.get("channel"))
+    tenant = _obj(data.get("tenant"))
     conv_id = str(conv["id"])
-    return Where(service_url=str(activity["serviceUrl"]), conversation_id=conv_id,
-                 conversation_type=str(conv.get("conversationType") or "personal"),
-                 tenant_id=str(conv.get("tenantId") or tenant.get("id") or ""),
-                 channel_id=str(channel.get("id") or _THREAD.sub("", conv_id) if channel or ";" in conv_id else ""),
+    kind = str(conv.get("conversationType") or "personal")
+    # a channel's id: from channelData, else the conversation id without its ";messageid=" thread part
+    channel_id = str(channel.get("id") or "") or (_THREAD.sub("", conv_id) if kind == "channel" else "")
+    return Where(service_url=str(activity["serviceUrl"]), conversation_id=conv_id, conversation_type=kind,
+                 tenant_id=str(conv.get("tenantId") or tenant.get("id") or ""), channel_id=channel_id,
                  activity_id=str(activity.get("id") or ""))
+
+
+def _obj(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _types(reactions: Any) -> set[str]:

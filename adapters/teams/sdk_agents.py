@@ -60,7 +60,7 @@ class AgentsSdkHost:
         claims = await self._claims(request.headers.get("Authorization"))
         if claims is None:
             return web.json_response({"error": "Invalid token or authentication failed."}, status=401)
-        request["claims_identity"] = claims  # noqa: the SDK request adapter reads this plain key
+        request["claims_identity"] = claims  # the SDK request adapter reads this plain key
         response = await self.adapter.process(request, _Agent(turns))
         return response if response is not None else web.Response(status=202)
 

@@ -83,8 +83,8 @@ def _ask_and_record(loaded: Corpus, corpus: Path | None, text: str, person: str)
 
     async def work(db: Database) -> tuple[Answer, bool]:
         steward = Steward(loaded, workflow=WorkflowService(db, directory))
-        answer = steward.ask(text)
-        await steward.ask_reply(text, person, platform="cli")
+        answer = steward.ask(text)    # the full answer (scores, confidence) for --json
+        await steward.ask_question(await steward.person(person), text, platform="cli")   # records it
         return answer, answer.is_gap
 
     return with_database(work)

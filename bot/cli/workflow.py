@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 
 from bot import validation
-from bot.cli.app import EXIT_CORPUS, EXIT_USAGE, app
+from bot.cli.app import EXIT_CORPUS, app
 from bot.cli.common import InputError, corpus_or_exit, fail, read_input
 from bot.directory import Directory, load_directory
 from bot.policy.errors import CorpusError
