@@ -131,8 +131,8 @@ async def test_a_token_signed_by_the_key_set_is_accepted(endpoint: tuple[str, Fa
     await steward.whoami("teams", "29:ada", email=ADA)          # known already: no member lookup needed
     check = card_action(connector.url, "29:ada", {"steward": 1, "action": "refresh", "submission_id": 1,
                                                   "version": 1})
-    async with aiohttp.ClientSession() as http:
-        async with http.post(url, json=check, headers={"Authorization": f"Bearer {token(signing_key)}"}) as resp:
-            body = await resp.json(content_type=None)
+    headers = {"Authorization": f"Bearer {token(signing_key)}"}
+    async with aiohttp.ClientSession() as http, http.post(url, json=check, headers=headers) as resp:
+        body = await resp.json(content_type=None)
     assert resp.status == 200, body
     assert body["statusCode"] == 200 and body["type"].endswith("adaptive")

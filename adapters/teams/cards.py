@@ -10,10 +10,11 @@ escaped so that it can never turn into a link or formatting on the card.
 
 from __future__ import annotations
 
+import base64
 import re
 from typing import Any
 
-from bot.replies import Action, ApprovalView, Citation, Reply, ReplyFinding
+from bot.replies import Action, ApprovalView, Attachment, Citation, Reply, ReplyFinding
 
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 VERSION = "1.5"
@@ -52,7 +53,9 @@ def card(reply: Reply, *, viewer_actions: bool = True, refresh_user_ids: tuple[s
     """The Adaptive Card for a reply. `viewer_actions=False` draws the read-only card that
     people outside `refresh_user_ids` see."""
     body: list[dict[str, Any]] = [_header(reply)]
-    if reply.body:
+    if reply.report is not None:
+        body += _report(reply)
+    elif reply.body:
         body.append(_text(escape(reply.body)))
     body += [_finding(f) for f in reply.findings]
     body += _citations(reply.citations)
@@ -148,6 +151,64 @@ def _approval(a: ApprovalView) -> list[dict[str, Any]]:
             line += f" — {escape(clip(v.note, 500))}"
         blocks.append(_text(line, size="Small", spacing="None"))
     return blocks
+
+
+MAX_IMAGE_BYTES = 20_000        # a chart travels inside the card (a data URI): keep the card under 28 KB
+MAX_TABLE_ROWS = 15
+
+
+def _report(reply: Reply) -> list[dict[str, Any]]:
+    """A /coe report: its summary, each section's figures (with the change) and tables, the chart."""
+    report = reply.report
+    assert report is not None
+    blocks: list[dict[str, Any]] = []
+    if report.summary:
+        blocks.append(_text(escape(report.summary), isSubtle=True))
+    for section in report.sections:
+        items: list[dict[str, Any]] = [_text(escape(section.title), weight="Bolder")]
+        if section.figures:
+            items.append({"type": "FactSet", "facts": [
+                {"title": escape(f.label), "value": escape(f.display() + _change(f.trend))} for f in section.figures]})
+        for table in section.tables:
+            items += _table(table)
+        items += [_text(escape(n), size="Small", isSubtle=True, spacing="None") for n in section.notes]
+        blocks.append({"type": "Container", "separator": True, "items": items})
+    blocks += [_image(a) for a in reply.attachments if a.mime == "image/png"]
+    blocks += [_text(f"📎 {escape(a.name)} ({len(a.data):,} bytes)", size="Small")
+               for a in reply.attachments if a.mime != "image/png"]
+    return blocks
+
+
+def _change(trend: Any) -> str:
+    if trend is None or trend.change is None or trend.change == 0:
+        return ""
+    sign = "+" if trend.change > 0 else "−"
+    pct = f", {sign}{abs(trend.change_pct):.0f}%" if trend.change_pct is not None else ""
+    return f" ({sign}{abs(trend.change):,.4g}{pct} vs previous)"
+
+
+def _table(table: Any) -> list[dict[str, Any]]:
+    """Teams' Table element needs schema 1.5 hosts; a ColumnSet per row renders everywhere."""
+    head = [_text(escape(table.title), size="Small", weight="Bolder", spacing="Small")]
+    if not table.rows:
+        return head + [_text(escape(table.empty), size="Small", isSubtle=True, spacing="None")]
+    rows = [table.columns, *table.rows[:MAX_TABLE_ROWS]]
+    lines = [{"type": "ColumnSet", "spacing": "None", "columns": [
+        {"type": "Column", "width": "stretch", "items": [_text(escape("" if v is None else str(v)), size="Small",
+                                                               weight="Bolder" if i == 0 else "Default")]}
+        for v in row]} for i, row in enumerate(rows)]
+    more = len(table.rows) - MAX_TABLE_ROWS
+    if more > 0:
+        lines.append(_text(f"… and {more} more", size="Small", isSubtle=True, spacing="None"))
+    return head + lines
+
+
+def _image(a: Attachment) -> dict[str, Any]:
+    if len(a.data) > MAX_IMAGE_BYTES:
+        return _text("The chart is too large for a Teams card; `steward report show --chart FILE` draws it.",
+                     size="Small", isSubtle=True)
+    return {"type": "Image", "url": "data:image/png;base64," + base64.b64encode(a.data).decode(),
+            "altText": escape(a.title or "chart"), "size": "Stretch"}
 
 
 _VOTE_MARK = {"approve": "✅ approved", "reject": "❌ rejected", "changes": "📝 asked for changes"}
