@@ -139,3 +139,12 @@ def test_too_few_examples_means_no_layer(tmp_path: Path) -> None:
     lines = (copy / "examples" / "drafts.jsonl").read_text().splitlines()[:10]
     (copy / "examples" / "drafts.jsonl").write_text("\n".join(lines) + "\n")
     assert Checker(load_corpus(copy)).learned is None
+
+
+def test_lint_reports_what_the_layer_learned() -> None:
+    from tests.test_cli_check import steward
+
+    out = steward("policies", "lint", str(LEARNED))
+    assert out.returncode == 0
+    assert "78 examples" in out.stdout
+    assert "learned layer: on — 78 examples, 1 category; raises to review at" in out.stdout
