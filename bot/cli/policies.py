@@ -10,6 +10,7 @@ import typer
 from bot.cli.app import policies_app
 from bot.cli.common import corpus_or_exit
 from bot.cli.workflow import directory_or_exit
+from bot.policy.models import Corpus
 
 
 @policies_app.command("lint")
@@ -30,6 +31,8 @@ def lint(path: Annotated[Path | None, typer.Argument(help="Corpus folder (defaul
                         + " — fix: add rules for what your policy forbids (docs/corpus-format.md)")
     for line in warnings:
         typer.echo(f"warning: {line}")
+    if corpus.examples:
+        typer.echo(_learned_summary(corpus))
     baseline = describe(corpus)
     if baseline:
         typer.echo("baseline detectors that run whatever the rules say:")
@@ -47,3 +50,25 @@ def list_sections(corpus: Annotated[Path | None, typer.Option("--corpus")] = Non
     width = max((len(s.id) for s in loaded.sections.values()), default=0)
     for s in loaded.sections.values():
         typer.echo(f"{s.id:<{width}}  {s.category:<14}  {'  ' * (s.level - 1)}{s.title}")
+
+
+def _learned_summary(corpus: Corpus) -> str:
+    """What the learned layer made of the examples (trains it now, or reads the cached model)."""
+    from bot.checker.engine import Checker
+    from bot.checker.learned.calibrate import OFF
+    from bot.checker.learned.layer import MIN_EXAMPLES
+
+    layer = Checker(corpus).learned
+    if layer is None:
+        return (f"learned layer: off — {len(corpus.examples)} examples, it needs at least {MIN_EXAMPLES} "
+                "with some 'review' or 'block' among them")
+    t = layer.thresholds
+    if t.review >= OFF:
+        return (f"learned layer: off — on {len(corpus.examples)} examples no threshold beat the rules alone "
+                f"(cross-validated accuracy {t.rules_accuracy:.3f}) without raising more than 2% of the "
+                "'allow' examples")
+    block = f", block at {t.block:.2f}" if t.block < OFF else ""
+    return (f"learned layer: on — {len(corpus.examples)} examples, {len(layer.categories)} "
+            f"{'category' if len(layer.categories) == 1 else 'categories'}; raises to "
+            f"review at {t.review:.2f}{block}; cross-validated accuracy on the examples {t.rules_accuracy:.3f} "
+            f"(rules) → {t.accuracy:.3f} (with the layer), 'allow' examples raised {t.benign_raised:.3f}")

@@ -272,6 +272,11 @@ class _Loader:
                 message, fix = unknown_category(category, categories, f"in example '{example.id}'")
                 self.problems.append(Problem(rel, n, message, fix))
                 return None
+        if example.verdict != "allow" and not example.categories:
+            # Still useful: it teaches the verdict, though no category's section can be cited for it.
+            self.warnings.append(Problem(
+                rel, n, f"example '{example.id}' is '{example.verdict}' but names no categories",
+                "add the categories it is about (e.g. \"categories\": [\"privacy\"])"))
         return example
 
     def _version(self) -> str:

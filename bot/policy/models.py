@@ -193,12 +193,6 @@ class Example(Strict):
     categories: tuple[str, ...] = ()
     note: str = ""
 
-    @model_validator(mode="after")
-    def _categories_match_verdict(self) -> Example:
-        if self.verdict != "allow" and not self.categories:
-            raise ValueError("a 'review' or 'block' example needs 'categories' (what it is about)")
-        return self
-
 
 class Corpus(BaseModel):
     """A loaded, validated corpus. `version` is a content hash every result carries."""

@@ -23,28 +23,28 @@ _GLUE = re.compile(r"[\s,.\-/–—()+]*")
 _MIN_DIGITS = 7
 _MIN_WORDS = 3
 _COUNTING = "0123456789" "9876543210"      # 'one, two, three, …' is counting, not a number
-_CUE = re.compile(r"\b(?:zero|one|two|three|four|five|six|seven|eight|nine)\b")
+_NUMBER = r"(?:zero|oh|o|nought|one|two|three|four|five|six|seven|eight|nine|niner|double|triple|\d{1,4})"
+_STRETCH = re.compile(rf"(?<![\w]){_NUMBER}(?![\w])(?:[\s,.\-/–—()+]*{_NUMBER}(?![\w])){{3,}}")
 
 
 def detect_spelled_phone(n: Normalized) -> list[Hit]:
     text = n.text
-    if len(_CUE.findall(text)) < _MIN_WORDS:
-        return []
     hits: list[Hit] = []
-    pos = 0
-    while pos < len(text):
-        run = _run_at(text, pos)
-        if run is None:
-            m = _TOKEN.search(text, pos + 1)
-            if m is None:
+    # One regex pass finds stretches of four or more number words; only those are parsed.
+    for stretch in _STRETCH.finditer(text):
+        pos, stop = stretch.start(), stretch.end()
+        while pos < stop:
+            run = _run_at(text, pos)
+            if run is None:
                 break
-            pos = m.start()
-            continue
-        start, end, digits, words = run
-        if len(digits) >= _MIN_DIGITS and words >= _MIN_WORDS and digits not in _COUNTING:
-            s, e = n.span(start, end)
-            hits.append(Hit(s, e, "phone", "a phone number spelled out in words"))
-        pos = end
+            start, end, digits, words = run
+            if len(digits) >= _MIN_DIGITS and words >= _MIN_WORDS and digits not in _COUNTING:
+                s, e = n.span(start, end)
+                hits.append(Hit(s, e, "phone", "a phone number spelled out in words"))
+            nxt = _TOKEN.search(text, end)
+            if nxt is None or end == pos:
+                break
+            pos = nxt.start()
     return hits
 
 
