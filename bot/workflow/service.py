@@ -227,12 +227,10 @@ class WorkflowService:
         """Queue an audit event; `_attempt` appends the queue just before commit, in order."""
         session.info.setdefault("audit", []).append((event, now))
 
-    async def _view(self, session: AsyncSession, sub: Submission, version: int | None = None, *,
-                    ver: SubmissionVersion | None = None) -> SubmissionView:
+    async def _view(self, session: AsyncSession, sub: Submission, version: int | None = None) -> SubmissionView:
         number = version or sub.version
         assert sub.id is not None
-        if ver is None or ver.number != number:
-            ver = await self._version_row(session, sub.id, number)
+        ver = await self._version_row(session, sub.id, number)
         votes = (await session.execute(select(Vote).where(
             col(Vote.submission_id) == sub.id, col(Vote.version) == number).order_by(col(Vote.cast_at), col(Vote.id)))).scalars().all()
         comments = (await session.execute(select(Comment).where(
@@ -467,9 +465,11 @@ class WorkflowService:
                 raise _Refusal(f"only {plan.describe()} may decide on #{submission_id}", code="not_approver",
                                submission_id=submission_id, version=sub.version)
             self._same_version(sub, version)
-            existing = (await session.execute(select(Vote).where(
-                col(Vote.submission_id) == submission_id, col(Vote.version) == sub.version,
-                col(Vote.approver) == approver))).scalar_one_or_none()
+            # All votes on this version at once: the one to change, and the card's tally after it.
+            votes = list((await session.execute(select(Vote).where(
+                col(Vote.submission_id) == submission_id, col(Vote.version) == sub.version)
+                .order_by(col(Vote.cast_at), col(Vote.id)))).scalars())
+            existing = next((v for v in votes if v.approver == approver), None)
             if existing is not None and existing.value == value:
                 view = await self._view(session, sub)
                 return Outcome(ok=True, code="unchanged", submission=view,
@@ -479,10 +479,14 @@ class WorkflowService:
             ver = await self._version_row(session, submission_id, sub.version)
             seen_hash = ver.text_hash
             if existing is None:
-                session.add(Vote(submission_id=submission_id, version=sub.version, approver=approver, value=value,
-                                 note=note, cast_at=now, text_hash=seen_hash))
+                row = Vote(submission_id=submission_id, version=sub.version, approver=approver, value=value,
+                           note=note, cast_at=now, text_hash=seen_hash)
+                session.add(row)
+                votes.append(row)
             else:
                 existing.value, existing.note, existing.cast_at, existing.text_hash = value, note, now, seen_hash
+                votes.remove(existing)
+                votes.append(existing)            # ordered by cast time, as a fresh read would be
             await session.flush()
             detail: dict[str, Any] = {"value": value}
             if previous:
@@ -491,7 +495,10 @@ class WorkflowService:
                 detail["note"] = note
             await self._audit(session, Event(actor=approver, action="vote_changed" if previous else "voted",
                                              submission_id=submission_id, version=sub.version, detail=detail), now)
-            return await self._after_vote(session, sub, approver, value, now, corpus_version, ver)
+            comments = list((await session.execute(select(Comment).where(
+                col(Comment.submission_id) == submission_id).order_by(col(Comment.at), col(Comment.id)))).scalars())
+            view = self._view_of(sub, ver, votes, comments)
+            return await self._after_vote(session, sub, approver, value, now, corpus_version, view)
 
         return await self._unit("vote", approver, idempotency_key, work)
 
@@ -507,9 +514,8 @@ class WorkflowService:
             col(SubmissionVersion.number) == version))).scalar_one()
 
     async def _after_vote(self, session: AsyncSession, sub: Submission, approver: str, value: str, now: datetime,
-                          corpus_version: str | None, ver: SubmissionVersion) -> Outcome:
+                          corpus_version: str | None, view: SubmissionView) -> Outcome:
         assert sub.id is not None
-        view = await self._view(session, sub, ver=ver)
         action = {"reject": "reject", "changes": "request_changes"}.get(value)
         if action is None and view.tally.met:
             action = "approve"
@@ -526,7 +532,7 @@ class WorkflowService:
             actor=approver, action="decided", submission_id=sub.id, version=sub.version,
             corpus_version=sub.decision_corpus_version,
             detail={"state": sub.state, "votes": {v.approver: v.value for v in view.votes}}), now)
-        view = await self._view(session, sub, ver=ver)
+        view = replace(view, state=sub.state, decided_at=now, decision_corpus_version=sub.decision_corpus_version)
         title = {states.APPROVED: f"Approved: #{sub.id}", states.REJECTED: f"Rejected: #{sub.id}",
                  states.CHANGES_REQUESTED: f"Changes requested: #{sub.id}"}[sub.state]
         key = f"sub:{sub.id}:v{sub.version}:decision"
