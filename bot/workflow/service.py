@@ -45,14 +45,16 @@ decision and emits the decision notifications.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import socket
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import replace
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Text, cast, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -817,14 +819,19 @@ class WorkflowService:
         async with self.db.reading() as session:
             mine = select(col(SubmissionApprover.submission_id)).where(
                 col(SubmissionApprover.email) == approver)
+            # Only the columns a list needs; the route as raw JSON text, parsed once per distinct route.
             rows = (await session.execute(
-                select(Submission, SubmissionVersion)
+                select(col(Submission.id), col(Submission.requester), col(Submission.department),
+                       col(Submission.version), cast(col(Submission.route), Text),
+                       col(Submission.created_at), col(SubmissionVersion.text), col(SubmissionVersion.text_hash),
+                       col(SubmissionVersion.verdict), col(SubmissionVersion.corpus_version),
+                       col(SubmissionVersion.created_at))
                 .join(SubmissionVersion, (col(SubmissionVersion.submission_id) == col(Submission.id))
                       & (col(SubmissionVersion.number) == col(Submission.version)))
                 .where(col(Submission.state) == states.SUBMITTED, col(Submission.requester) != approver,
                        col(Submission.open_route) | col(Submission.id).in_(mine))
                 .order_by(col(Submission.id)))).all()
-            ids = [sub.id for sub, _ in rows]
+            ids = [r[0] for r in rows]
             votes: dict[tuple[int, int], list[Vote]] = {}
             if ids:
                 for v in (await session.execute(select(Vote).where(col(Vote.submission_id).in_(ids))
@@ -832,7 +839,13 @@ class WorkflowService:
                     votes.setdefault((v.submission_id, v.version), []).append(v)
             disputes = (await session.execute(select(Dispute).where(col(Dispute.state) == "open")
                                               .order_by(col(Dispute.id)))).scalars().all()
-        views = [self._view_of(sub, ver, votes.get((sub.id or 0, sub.version), []), []) for sub, ver in rows]
+        views = [SubmissionView(
+            id=sid, requester=requester, department=dept, state=states.SUBMITTED, version=number, text=text,
+            verdict=verdict, categories=(), findings=(), corpus_version=corpus_version, plan=_plan(route),
+            votes=tuple(VoteView(v.approver, v.value, as_utc(v.cast_at), v.note) for v in votes.get((sid, number), [])),
+            created_at=as_utc(created), text_hash=digest, version_created_at=as_utc(version_created))
+            for (sid, requester, dept, number, route, created, text, digest, verdict, corpus_version, version_created)
+            in rows]
         open_disputes = [d for d in disputes if RoutePlan.from_json(d.route).eligible(approver, d.requester)
                          or (self.is_coe(approver) and approver != d.requester)]
         facts = []
@@ -929,6 +942,12 @@ class WorkflowService:
 
 def _email(value: str) -> str:
     return value.strip().lower()
+
+
+@lru_cache(maxsize=1024)
+def _plan(route_json: str) -> RoutePlan:
+    """Routes repeat across submissions: each distinct one is parsed once."""
+    return RoutePlan.from_json(json.loads(route_json))
 
 
 def _namespaced(action: str, key: str) -> str:
