@@ -54,7 +54,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Text, cast, select
+from sqlalchemy import Text, cast, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -811,10 +811,11 @@ class WorkflowService:
             sub = await session.get(Submission, submission_id)
             return await self._view(session, sub) if sub is not None else None
 
-    async def pending(self, approver: str) -> Outcome:
-        """What `approver` may decide now: submissions waiting in their routes, and open disputes.
-        Three statements whatever the number of submissions: the submissions with their current
-        version, the votes on those versions, the open disputes."""
+    async def pending(self, approver: str, *, limit: int | None = 50, offset: int = 0) -> Outcome:
+        """What `approver` may decide now: submissions waiting in their routes (oldest first, `limit`
+        of them from `offset`; `data["total"]` counts them all), and open disputes. Three statements
+        whatever the number of submissions: the page of submissions with their current version and
+        the total, the votes on those versions, the open disputes."""
         approver = _email(approver)
         async with self.db.reading() as session:
             mine = select(col(SubmissionApprover.submission_id)).where(
@@ -825,12 +826,13 @@ class WorkflowService:
                        col(Submission.version), cast(col(Submission.route), Text),
                        col(Submission.created_at), col(SubmissionVersion.text), col(SubmissionVersion.text_hash),
                        col(SubmissionVersion.verdict), col(SubmissionVersion.corpus_version),
-                       col(SubmissionVersion.created_at))
+                       col(SubmissionVersion.created_at), func.count().over())
                 .join(SubmissionVersion, (col(SubmissionVersion.submission_id) == col(Submission.id))
                       & (col(SubmissionVersion.number) == col(Submission.version)))
                 .where(col(Submission.state) == states.SUBMITTED, col(Submission.requester) != approver,
                        col(Submission.open_route) | col(Submission.id).in_(mine))
-                .order_by(col(Submission.id)))).all()
+                .order_by(col(Submission.id)).limit(limit).offset(offset))).all()
+            total = rows[0][-1] if rows else 0
             ids = [r[0] for r in rows]
             votes: dict[tuple[int, int], list[Vote]] = {}
             if ids:
@@ -844,8 +846,8 @@ class WorkflowService:
             verdict=verdict, categories=(), findings=(), corpus_version=corpus_version, plan=_plan(route),
             votes=tuple(VoteView(v.approver, v.value, as_utc(v.cast_at), v.note) for v in votes.get((sid, number), [])),
             created_at=as_utc(created), text_hash=digest, version_created_at=as_utc(version_created))
-            for (sid, requester, dept, number, route, created, text, digest, verdict, corpus_version, version_created)
-            in rows]
+            for (sid, requester, dept, number, route, created, text, digest, verdict, corpus_version, version_created,
+                 _total) in rows]
         open_disputes = [d for d in disputes if RoutePlan.from_json(d.route).eligible(approver, d.requester)
                          or (self.is_coe(approver) and approver != d.requester)]
         facts = []
@@ -859,11 +861,13 @@ class WorkflowService:
                                     f"{excerpt}"))
         facts += [Fact(label=f"Dispute #{d.id} from {d.requester}", value=f"{d.rule}: {d.reason}")
                   for d in open_disputes]
-        title = (f"{len(views)} submission(s) and {len(open_disputes)} dispute(s) waiting"
-                 if views or open_disputes else "Nothing waiting for you")
+        title = (f"{total} submission(s) and {len(open_disputes)} dispute(s) waiting"
+                 if total or open_disputes else "Nothing waiting for you")
+        if len(views) < total:
+            title += f" (showing {offset + 1}–{offset + len(views)})"
         reply = Reply(kind="list", title=title, facts=tuple(facts))
         return Outcome(ok=True, code="list", reply=reply,
-                       data={"submissions": views, "disputes": [d.id for d in open_disputes]})
+                       data={"submissions": views, "disputes": [d.id for d in open_disputes], "total": total})
 
     def visible_to(self, view: SubmissionView, person: str) -> bool:
         """The requester, anyone who may decide it (any version's route) and the CoE hub."""
