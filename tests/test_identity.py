@@ -54,12 +54,12 @@ async def test_a_group_without_a_channel_on_a_platform_is_messaged_member_by_mem
     to = directory.group_recipients("legal")[0]
     rows = outbox.rows([Planned(to=to, reply=notice("Review"), key="k", kind="review_request")],
                        ManualClock().now())
-    assert [(r.platform, r.recipient_kind, r.recipient_id, r.address) for r in rows] == [
+    assert [(r["platform"], r["recipient_kind"], r["recipient_id"], r["address"]) for r in rows] == [
         ("slack", "group", "legal", "CLEGAL"),
         ("teams", "person", LEGAL[0], "29:legal0"),      # the directory knows this member's Teams id
         ("teams", "person", LEGAL[1], ""),               # the adapter looks this one up by e-mail
     ]
-    assert all(r.address or r.recipient_kind == "person" for r in rows)
+    assert all(r["address"] or r["recipient_kind"] == "person" for r in rows)
 
 
 def _steward_cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -497,8 +497,15 @@ class Steward:
     async def mine(self, person: Person) -> Outcome:
         return await self._guarded(person, lambda w: w.mine(person.email))
 
-    async def pending(self, person: Person) -> Outcome:
-        return await self._guarded(person, lambda w: w.pending(person.email))
+    async def pending(self, person: Person, *, limit: int = 50, offset: int = 0) -> Outcome:
+        """What `person` may decide: `limit` submissions (oldest first) from `offset`, all open disputes;
+        `data["total"]` counts every waiting submission."""
+        async def call(workflow: WorkflowService) -> WorkflowOutcome:
+            if not 1 <= limit <= 1000 or not 0 <= offset <= validation.MAX_ID:
+                raise validation.InvalidInput("the page must hold 1 to 1,000 submissions from a position of 0 or more")
+            return await workflow.pending(person.email, limit=limit, offset=offset)
+
+        return await self._guarded(person, call)
 
     # -- links, references -----------------------------------------------------------------------------
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from bot.directory.routing import Recipient, RoutePlan
+from bot.directory.routing import Need, Recipient, RoutePlan
 from bot.replies import Action, ApprovalView, Citation, Fact, GroupQuorum, Reply, ReplyFinding, VoteLine
 from bot.replies import Notification as SentNotification
 from bot.workflow import states
@@ -32,6 +33,12 @@ class Notification:
     version: int | None = None
     op: str = "post"            # update: edit the card first sent under `card_key`
     card_key: str = ""
+
+
+@lru_cache(maxsize=4096)
+def _tally(needs: tuple[Need, ...], approvers: tuple[str, ...], requester: str) -> Tally:
+    """Tallies repeat (a card, its facts, a list of many alike): computed once per situation."""
+    return tally(needs, approvers, requester)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +89,8 @@ class SubmissionView:
 
     @property
     def tally(self) -> Tally:
-        return tally(self.plan.needs, [v.approver for v in self.votes if v.value == "approve"], self.requester)
+        return _tally(self.plan.needs, tuple(sorted(v.approver for v in self.votes if v.value == "approve")),
+                      self.requester)
 
     @property
     def is_open(self) -> bool:
@@ -137,14 +145,17 @@ def viewer_actions(view: SubmissionView, viewer: str, *, is_coe: bool = False) -
 
 
 def approval_view(view: SubmissionView, actions: tuple[str, ...] = ()) -> ApprovalView:
+    """Built with `model_construct`: the values come from the database through typed code, and
+    pending() builds a thousand of these at a time."""
     t = view.tally
-    quorum = tuple(GroupQuorum(label=n.label, groups=n.groups, needed=n.count, given=len(f), approvers=f)
+    quorum = tuple(GroupQuorum.model_construct(label=n.label, groups=n.groups, needed=n.count, given=len(f),
+                                               approvers=f)
                    for f, n in zip(t.filled, t.needs, strict=True))
-    return ApprovalView(
+    return ApprovalView.model_construct(
         submission_id=view.id, version=view.version, text_hash=view.text_hash, state=view.state,
         state_label=states.describe(view.state), requester=view.requester, department=view.department,
         route=view.plan.route_ids, quorum=quorum,
-        votes=tuple(VoteLine(who=v.approver, value=v.value, at=v.cast_at, note=v.note)  # type: ignore[arg-type]
+        votes=tuple(VoteLine.model_construct(who=v.approver, value=v.value, at=v.cast_at, note=v.note)
                     for v in view.votes),
         waiting_on=tuple(n.label for n, _ in t.missing()) if view.state == states.SUBMITTED else (),
         sla_deadline=view.sla_deadline, final=view.state in states.SETTLED, viewer_actions=actions)

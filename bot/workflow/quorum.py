@@ -18,13 +18,14 @@ from bot.directory.routing import Need
 class Tally:
     filled: tuple[tuple[str, ...], ...]   # per need, who counted towards it
     needs: tuple[Need, ...]
+    short: tuple[tuple[Need, int], ...] = ()   # each need still short, and by how many (set by `tally`)
 
     @property
     def met(self) -> bool:
-        return all(len(f) >= n.count for f, n in zip(self.filled, self.needs, strict=True))
+        return not self.short
 
     def missing(self) -> list[tuple[Need, int]]:
-        return [(n, n.count - len(f)) for f, n in zip(self.filled, self.needs, strict=True) if len(f) < n.count]
+        return list(self.short)
 
     def summary(self) -> str:
         return "; ".join(f"{n.label}: {len(f)} of {n.count}" for f, n in zip(self.filled, self.needs, strict=True))
@@ -54,4 +55,5 @@ def tally(needs: Iterable[Need], approvers: Iterable[str], requester: str) -> Ta
     for s, owner in enumerate(slot_owner):
         if owner is not None:
             filled[slots[s]].append(owner)
-    return Tally(tuple(tuple(sorted(f)) for f in filled), needs)
+    short = tuple((n, n.count - len(f)) for f, n in zip(filled, needs, strict=True) if len(f) < n.count)
+    return Tally(tuple(tuple(sorted(f)) for f in filled), needs, short)

@@ -45,14 +45,16 @@ decision and emits the decision notifications.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import socket
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import replace
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Text, cast, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -227,12 +229,10 @@ class WorkflowService:
         """Queue an audit event; `_attempt` appends the queue just before commit, in order."""
         session.info.setdefault("audit", []).append((event, now))
 
-    async def _view(self, session: AsyncSession, sub: Submission, version: int | None = None, *,
-                    ver: SubmissionVersion | None = None) -> SubmissionView:
+    async def _view(self, session: AsyncSession, sub: Submission, version: int | None = None) -> SubmissionView:
         number = version or sub.version
         assert sub.id is not None
-        if ver is None or ver.number != number:
-            ver = await self._version_row(session, sub.id, number)
+        ver = await self._version_row(session, sub.id, number)
         votes = (await session.execute(select(Vote).where(
             col(Vote.submission_id) == sub.id, col(Vote.version) == number).order_by(col(Vote.cast_at), col(Vote.id)))).scalars().all()
         comments = (await session.execute(select(Comment).where(
@@ -467,9 +467,11 @@ class WorkflowService:
                 raise _Refusal(f"only {plan.describe()} may decide on #{submission_id}", code="not_approver",
                                submission_id=submission_id, version=sub.version)
             self._same_version(sub, version)
-            existing = (await session.execute(select(Vote).where(
-                col(Vote.submission_id) == submission_id, col(Vote.version) == sub.version,
-                col(Vote.approver) == approver))).scalar_one_or_none()
+            # All votes on this version at once: the one to change, and the card's tally after it.
+            votes = list((await session.execute(select(Vote).where(
+                col(Vote.submission_id) == submission_id, col(Vote.version) == sub.version)
+                .order_by(col(Vote.cast_at), col(Vote.id)))).scalars())
+            existing = next((v for v in votes if v.approver == approver), None)
             if existing is not None and existing.value == value:
                 view = await self._view(session, sub)
                 return Outcome(ok=True, code="unchanged", submission=view,
@@ -479,10 +481,14 @@ class WorkflowService:
             ver = await self._version_row(session, submission_id, sub.version)
             seen_hash = ver.text_hash
             if existing is None:
-                session.add(Vote(submission_id=submission_id, version=sub.version, approver=approver, value=value,
-                                 note=note, cast_at=now, text_hash=seen_hash))
+                row = Vote(submission_id=submission_id, version=sub.version, approver=approver, value=value,
+                           note=note, cast_at=now, text_hash=seen_hash)
+                session.add(row)
+                votes.append(row)
             else:
                 existing.value, existing.note, existing.cast_at, existing.text_hash = value, note, now, seen_hash
+                votes.remove(existing)
+                votes.append(existing)            # ordered by cast time, as a fresh read would be
             await session.flush()
             detail: dict[str, Any] = {"value": value}
             if previous:
@@ -491,7 +497,10 @@ class WorkflowService:
                 detail["note"] = note
             await self._audit(session, Event(actor=approver, action="vote_changed" if previous else "voted",
                                              submission_id=submission_id, version=sub.version, detail=detail), now)
-            return await self._after_vote(session, sub, approver, value, now, corpus_version, ver)
+            comments = list((await session.execute(select(Comment).where(
+                col(Comment.submission_id) == submission_id).order_by(col(Comment.at), col(Comment.id)))).scalars())
+            view = self._view_of(sub, ver, votes, comments)
+            return await self._after_vote(session, sub, approver, value, now, corpus_version, view)
 
         return await self._unit("vote", approver, idempotency_key, work)
 
@@ -507,9 +516,8 @@ class WorkflowService:
             col(SubmissionVersion.number) == version))).scalar_one()
 
     async def _after_vote(self, session: AsyncSession, sub: Submission, approver: str, value: str, now: datetime,
-                          corpus_version: str | None, ver: SubmissionVersion) -> Outcome:
+                          corpus_version: str | None, view: SubmissionView) -> Outcome:
         assert sub.id is not None
-        view = await self._view(session, sub, ver=ver)
         action = {"reject": "reject", "changes": "request_changes"}.get(value)
         if action is None and view.tally.met:
             action = "approve"
@@ -526,7 +534,7 @@ class WorkflowService:
             actor=approver, action="decided", submission_id=sub.id, version=sub.version,
             corpus_version=sub.decision_corpus_version,
             detail={"state": sub.state, "votes": {v.approver: v.value for v in view.votes}}), now)
-        view = await self._view(session, sub, ver=ver)
+        view = replace(view, state=sub.state, decided_at=now, decision_corpus_version=sub.decision_corpus_version)
         title = {states.APPROVED: f"Approved: #{sub.id}", states.REJECTED: f"Rejected: #{sub.id}",
                  states.CHANGES_REQUESTED: f"Changes requested: #{sub.id}"}[sub.state]
         key = f"sub:{sub.id}:v{sub.version}:decision"
@@ -803,22 +811,29 @@ class WorkflowService:
             sub = await session.get(Submission, submission_id)
             return await self._view(session, sub) if sub is not None else None
 
-    async def pending(self, approver: str) -> Outcome:
-        """What `approver` may decide now: submissions waiting in their routes, and open disputes.
-        Three statements whatever the number of submissions: the submissions with their current
-        version, the votes on those versions, the open disputes."""
+    async def pending(self, approver: str, *, limit: int | None = 50, offset: int = 0) -> Outcome:
+        """What `approver` may decide now: submissions waiting in their routes (oldest first, `limit`
+        of them from `offset`; `data["total"]` counts them all), and open disputes. Three statements
+        whatever the number of submissions: the page of submissions with their current version and
+        the total, the votes on those versions, the open disputes."""
         approver = _email(approver)
         async with self.db.reading() as session:
             mine = select(col(SubmissionApprover.submission_id)).where(
                 col(SubmissionApprover.email) == approver)
+            # Only the columns a list needs; the route as raw JSON text, parsed once per distinct route.
             rows = (await session.execute(
-                select(Submission, SubmissionVersion)
+                select(col(Submission.id), col(Submission.requester), col(Submission.department),
+                       col(Submission.version), cast(col(Submission.route), Text),
+                       col(Submission.created_at), col(SubmissionVersion.text), col(SubmissionVersion.text_hash),
+                       col(SubmissionVersion.verdict), col(SubmissionVersion.corpus_version),
+                       col(SubmissionVersion.created_at), func.count().over())
                 .join(SubmissionVersion, (col(SubmissionVersion.submission_id) == col(Submission.id))
                       & (col(SubmissionVersion.number) == col(Submission.version)))
                 .where(col(Submission.state) == states.SUBMITTED, col(Submission.requester) != approver,
                        col(Submission.open_route) | col(Submission.id).in_(mine))
-                .order_by(col(Submission.id)))).all()
-            ids = [sub.id for sub, _ in rows]
+                .order_by(col(Submission.id)).limit(limit).offset(offset))).all()
+            total = rows[0][-1] if rows else 0
+            ids = [r[0] for r in rows]
             votes: dict[tuple[int, int], list[Vote]] = {}
             if ids:
                 for v in (await session.execute(select(Vote).where(col(Vote.submission_id).in_(ids))
@@ -826,7 +841,13 @@ class WorkflowService:
                     votes.setdefault((v.submission_id, v.version), []).append(v)
             disputes = (await session.execute(select(Dispute).where(col(Dispute.state) == "open")
                                               .order_by(col(Dispute.id)))).scalars().all()
-        views = [self._view_of(sub, ver, votes.get((sub.id or 0, sub.version), []), []) for sub, ver in rows]
+        views = [SubmissionView(
+            id=sid, requester=requester, department=dept, state=states.SUBMITTED, version=number, text=text,
+            verdict=verdict, categories=(), findings=(), corpus_version=corpus_version, plan=_plan(route),
+            votes=tuple(VoteView(v.approver, v.value, as_utc(v.cast_at), v.note) for v in votes.get((sid, number), [])),
+            created_at=as_utc(created), text_hash=digest, version_created_at=as_utc(version_created))
+            for (sid, requester, dept, number, route, created, text, digest, verdict, corpus_version, version_created,
+                 _total) in rows]
         open_disputes = [d for d in disputes if RoutePlan.from_json(d.route).eligible(approver, d.requester)
                          or (self.is_coe(approver) and approver != d.requester)]
         facts = []
@@ -840,11 +861,13 @@ class WorkflowService:
                                     f"{excerpt}"))
         facts += [Fact(label=f"Dispute #{d.id} from {d.requester}", value=f"{d.rule}: {d.reason}")
                   for d in open_disputes]
-        title = (f"{len(views)} submission(s) and {len(open_disputes)} dispute(s) waiting"
-                 if views or open_disputes else "Nothing waiting for you")
+        title = (f"{total} submission(s) and {len(open_disputes)} dispute(s) waiting"
+                 if total or open_disputes else "Nothing waiting for you")
+        if len(views) < total:
+            title += f" (showing {offset + 1}–{offset + len(views)})"
         reply = Reply(kind="list", title=title, facts=tuple(facts))
         return Outcome(ok=True, code="list", reply=reply,
-                       data={"submissions": views, "disputes": [d.id for d in open_disputes]})
+                       data={"submissions": views, "disputes": [d.id for d in open_disputes], "total": total})
 
     def visible_to(self, view: SubmissionView, person: str) -> bool:
         """The requester, anyone who may decide it (any version's route) and the CoE hub."""
@@ -923,6 +946,12 @@ class WorkflowService:
 
 def _email(value: str) -> str:
     return value.strip().lower()
+
+
+@lru_cache(maxsize=1024)
+def _plan(route_json: str) -> RoutePlan:
+    """Routes repeat across submissions: each distinct one is parsed once."""
+    return RoutePlan.from_json(json.loads(route_json))
 
 
 def _namespaced(action: str, key: str) -> str:
