@@ -33,7 +33,7 @@ async def rich_history(service: WorkflowService) -> None:
     s3 = (await service.submit(REQUESTER, "Third post", LEGAL_REVIEW)).submission.id  # type: ignore[union-attr]
     await service.withdraw(s3, REQUESTER)
     d1 = (await service.dispute(REQUESTER, "legal.litigation", "It is a board game", category="legal",
-                                phrase="sued", department="engineering")).data["dispute_id"]
+                                phrase="sued")).data["dispute_id"]
     await service.resolve_dispute(d1, LEGAL[0], "false_positive", "a game")
     d2 = (await service.dispute(ENG[0], "legal.litigation", "Not a lawsuit", category="legal")).data["dispute_id"]
     await service.resolve_dispute(d2, LEGAL[1], "uphold")

@@ -5,8 +5,10 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from bot.cli import app
+from bot.cli import app, register
 from bot.cli.app import EXIT_THRESHOLD, EXIT_USAGE
+
+register(["--help"])   # load every command module, as `steward` does for all but check and ask
 
 ROOT = Path(__file__).resolve().parents[1]
 runner = CliRunner()

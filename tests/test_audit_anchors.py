@@ -98,15 +98,15 @@ async def test_recomputing_every_hash_after_an_edit(service: WorkflowService, tm
      ("the route of submission #2", "['financial'] in the table", "['legal'] in the audit log")),
     ("DELETE FROM vote WHERE submission_id = 2 AND version = 2",
      (f"the vote of {LEGAL[1]} on #2 version 2", "missing from the tables")),
-    (f"INSERT INTO vote (submission_id, version, approver, value, note, cast_at) "
-     f"VALUES (2, 2, '{LEGAL[2]}', 'approve', '', '2026-01-01 00:00:00')",
+    (f"INSERT INTO vote (submission_id, version, approver, value, note, cast_at, text_hash) "
+     f"VALUES (2, 2, '{LEGAL[2]}', 'approve', '', '2026-01-01 00:00:00', 'f00d')",
      (f"the vote of {LEGAL[2]} on #2 version 2", "the audit log has no such vote")),
     ("UPDATE submission_version SET text_hash = 'f00d' WHERE submission_id = 2 AND number = 1",
      ("the stored hash of submission #2 version 1's draft differs from the audit log's",)),
     ("UPDATE dispute SET state = 'false_positive' WHERE id = 2",
      ("the state of dispute #2", "'false_positive' in the table", "'uphold' in the audit log")),
-    ("INSERT INTO suppression (rule, phrase, department, created_by, created_at) "
-     "VALUES ('finance.results', '', 'engineering', 'mallory', '2026-01-01 00:00:00')",
+    ("INSERT INTO suppression (rule, phrase, department, created_by, created_at, severity, revoked_by) "
+     "VALUES ('finance.results', '', 'engineering', 'mallory', '2026-01-01 00:00:00', 'block', '')",
      ("exception #2 (finance.results) is in the tables but the audit log never granted it",)),
     ("UPDATE comment SET body = 'Not fine' WHERE id = 1",
      ("the text of comment 1 on #1 differs",)),

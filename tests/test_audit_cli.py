@@ -19,13 +19,15 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from bot.audit.merkle import verify_consistency, verify_inclusion
-from bot.cli import app
+from bot.cli import app, register
 from bot.clock import ManualClock
 from bot.directory import Directory
 from bot.store.database import Database
 from bot.store.migrate import upgrade
 from bot.store.settings import sqlite_url
 from bot.workflow.service import WorkflowService
+
+register(["--help"])   # load every command module, as `steward` does for all but check and ask
 
 ROOT = Path(__file__).resolve().parent.parent
 HUB = "maria.lopez@northwindlabs.com"            # CoE hub of the bundled routing.yaml

@@ -53,8 +53,8 @@ async def vote_delete(s: AsyncSession, n: int) -> None:
 
 async def vote_insert(s: AsyncSession, n: int) -> None:
     sid, version = await _pick(s, "SELECT id, version FROM submission ORDER BY id", n)
-    await s.execute(text("INSERT INTO vote (submission_id, version, approver, value, note, cast_at) "
-                         "VALUES (:s, :v, :a, 'approve', '', '2026-01-01 00:00:00')"),
+    await s.execute(text("INSERT INTO vote (submission_id, version, approver, value, note, cast_at, text_hash) "
+                         "VALUES (:s, :v, :a, 'approve', '', '2026-01-01 00:00:00', 'f00d')"),
                     {"s": sid, "v": version, "a": f"mallory{n}@nw.example"})
 
 
@@ -97,8 +97,8 @@ async def dispute_state(s: AsyncSession, n: int) -> None:
 
 
 async def suppression_insert(s: AsyncSession, n: int) -> None:
-    await s.execute(text("INSERT INTO suppression (rule, phrase, department, created_by, created_at) "
-                         "VALUES (:r, '', 'engineering', 'mallory', '2026-01-01 00:00:00')"), {"r": f"rule.{n}"})
+    await s.execute(text("INSERT INTO suppression (rule, phrase, department, created_by, created_at, severity, revoked_by) "
+                         "VALUES (:r, '', 'engineering', 'mallory', '2026-01-01 00:00:00', 'review', '')"), {"r": f"rule.{n}"})
 
 
 async def suppression_revoke(s: AsyncSession, n: int) -> None:
