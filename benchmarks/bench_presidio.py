@@ -82,18 +82,25 @@ def p50_ms(fn: Callable[[str], object], drafts: list[str], rounds: int) -> float
     return statistics.median(times) * 1000
 
 
-def steward_batch_rate(drafts: list[str], cache: str) -> float:
-    """Drafts per second of `steward check --batch`, a real process on every core, start-up included."""
+def cpu_seconds() -> float:
+    """User + system time of this process's finished children (and theirs)."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def steward_batch_rate(drafts: list[str], cache: str) -> tuple[float, float]:
+    """Drafts per second of `steward check --batch`, a real process on every core, start-up included,
+    and drafts per CPU-second it used."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "drafts.jsonl"
         path.write_text("".join(json.dumps({"id": i, "text": d}) + "\n" for i, d in enumerate(drafts)))
         env = {**os.environ, "STEWARD_CACHE_DIR": cache}
-        t0 = time.perf_counter()
+        cpu, t0 = cpu_seconds(), time.perf_counter()
         proc = subprocess.run([sys.executable, "-m", "bot", "check", "--batch", str(path)], cwd=ROOT, env=env,
                               capture_output=True, text=True)
-        wall = time.perf_counter() - t0
+        wall, cpu = time.perf_counter() - t0, cpu_seconds() - cpu
     assert proc.stdout.count("\n") == len(drafts), proc.stderr[-500:]
-    return len(drafts) / wall
+    return len(drafts) / wall, len(drafts) / cpu
 
 
 _analyze: Callable[[str], object] | None = None
@@ -106,18 +113,21 @@ def _chunk(chunk: list[str]) -> int:
     return len(chunk)
 
 
-def in_process_rate(analyze: Callable[[str], object], drafts: list[str], jobs: int) -> float:
+def in_process_rate(analyze: Callable[[str], object], drafts: list[str], jobs: int) -> tuple[float, float]:
     """Drafts per second of `analyze` (result to JSON included) on `jobs` forked workers, already
-    loaded: start-up not counted. The same harness for both tools."""
+    loaded: start-up not counted; and drafts per CPU-second. The same harness for both tools."""
     global _analyze
     _analyze = analyze
     size = max(1, len(drafts) // (jobs * 8))
     chunks = [drafts[i:i + size] for i in range(0, len(drafts), size)]
-    t0 = time.perf_counter()
-    with multiprocessing.get_context("fork").Pool(jobs) as pool:
-        done = sum(pool.imap_unordered(_chunk, chunks))
+    cpu, t0 = cpu_seconds(), time.perf_counter()
+    pool = multiprocessing.get_context("fork").Pool(jobs)
+    done = sum(pool.imap_unordered(_chunk, chunks))
+    wall = time.perf_counter() - t0
+    pool.close()
+    pool.join()                       # reaped workers: their CPU time is counted
     assert done == len(drafts)
-    return len(drafts) / (time.perf_counter() - t0)
+    return len(drafts) / wall, len(drafts) / (cpu_seconds() - cpu)
 
 
 def cold_runs(cmd: list[str], env: dict[str, str], runs: int) -> list[tuple[float, float]]:
@@ -139,7 +149,12 @@ def medians(runs: list[tuple[float, float]]) -> str:
             f"{statistics.median(c for _, c in runs):.3f} s CPU")
 
 
+LOAD = ""
+
+
 def main() -> None:
+    global LOAD
+    LOAD = " ".join(f"{x:.1f}" for x in os.getloadavg())
     quick = "--quick" in sys.argv
     runs = 5 if quick else 9
     n_short, n_long = (4_000, 60) if quick else (20_000, 300)
@@ -163,15 +178,17 @@ def main() -> None:
         pin(ALL_CPUS)
         jobs = len(ALL_CPUS) or 1
         for label, drafts in ((f"{n_short:,} × 280 chars", short), (f"{n_long:,} × 5,000 chars", long)):
-            s_rate = statistics.median(steward_batch_rate(drafts, cache) for _ in range(3))
-            s_inproc = in_process_rate(lambda d: json.dumps(checker.check(d).to_json()), drafts, jobs)
-            p_rate = in_process_rate(lambda d: json.dumps([r.to_dict() for r in analyzer.analyze(d, language="en")]),
-                                     drafts, jobs) if analyzer is not None else None
-            ratio = f"  ({s_rate / p_rate:.1f}×)" if p_rate else ""
-            ratio_in = f"  ({s_inproc / p_rate:.1f}×)" if p_rate else ""
-            rows.append((f"batch, {label}, drafts/s on {jobs} cores", f"{s_rate:,.0f}{ratio}",
+            runs3 = [steward_batch_rate(drafts, cache) for _ in range(3)]
+            s_rate, s_cpu = (statistics.median(r[i] for r in runs3) for i in (0, 1))
+            s_in, s_in_cpu = in_process_rate(lambda d: json.dumps(checker.check(d).to_json()), drafts, jobs)
+            p_rate, p_cpu = in_process_rate(
+                lambda d: json.dumps([r.to_dict() for r in analyzer.analyze(d, language="en")]), drafts, jobs,
+            ) if analyzer is not None else (None, None)
+            rows.append((f"batch, {label}, drafts/s on {jobs} cores", _vs(s_rate, p_rate),
                          _fmt(p_rate, "{:,.0f} (in-process, start-up not counted)"), "≥ 3× Presidio"))
-            rows.append(("  Steward on Presidio's harness (in-process)", f"{s_inproc:,.0f}{ratio_in}", "", ""))
+            rows.append(("  the same, drafts per CPU-second", _vs(s_cpu, p_cpu), _fmt(p_cpu, "{:,.0f}"), ""))
+            rows.append(("  Steward on Presidio's harness, drafts/s", _vs(s_in, p_rate), "", ""))
+            rows.append(("  Steward on Presidio's harness, per CPU-second", _vs(s_in_cpu, p_cpu), "", ""))
 
         pin(ONE_CPU)
         steward = [sys.executable, "-m", "bot", "check", COLD_DRAFT]
@@ -191,12 +208,17 @@ def main() -> None:
         rows.append(("  the same, cache off (STEWARD_CACHE_DIR=off)", medians(uncached), "", ""))
         rows.append(("  python -c pass (interpreter start-up)", medians(baseline), "", ""))
 
+    print(f"load average before the run: {LOAD}")
     print(f"{'figure':<48} {'Steward':<34} {'Presidio (pattern recognizers)':<46} bar")
     for name, s, p, bar in rows:
         print(f"{name:<48} {s:<34} {p:<46} {bar}")
     if analyzer is None:
         print("\npresidio-analyzer is not installed, so there is no Presidio column: "
               "pip install -e '.[bench]' and run again.")
+
+
+def _vs(steward: float, presidio: float | None) -> str:
+    return f"{steward:,.0f}" + (f"  ({steward / presidio:.1f}×)" if presidio else "")
 
 
 def _fmt(value: float | None, pattern: str) -> str:
