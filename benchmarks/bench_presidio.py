@@ -8,8 +8,10 @@ Presidio runs as its pattern recognizers over a blank spaCy pipeline (`spacy.bla
 an NlpEngine, its NER recognizer removed): no model is downloaded, and tldextract's public-suffix
 fetch is turned off so that it uses the snapshot it ships (the run works offline).
 Figures (issue 12 bars): check p50 for a 280-character draft (≤ 1 ms; one core each), batch
-throughput (Steward's `check --batch` end to end, start-up included, ≥ 3× Presidio's; Presidio
-in-process on the same cores, start-up excluded), cold `steward check` (≤ 0.4 s, median of runs).
+throughput on every core (≥ 3× Presidio's: Steward's `check --batch` end to end, start-up
+included, against Presidio in-process with start-up excluded; and both in the same in-process
+harness), cold `steward check` (≤ 0.4 s, median of runs; `python -c pass` alongside shows how
+loaded the machine was).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -79,55 +82,79 @@ def p50_ms(fn: Callable[[str], object], drafts: list[str], rounds: int) -> float
     return statistics.median(times) * 1000
 
 
-def steward_batch_rate(drafts: list[str], cache: str) -> float:
-    """Drafts per second of `steward check --batch`, a real process on every core, start-up included."""
+def cpu_seconds() -> float:
+    """User + system time of this process's finished children (and theirs)."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def steward_batch_rate(drafts: list[str], cache: str) -> tuple[float, float]:
+    """Drafts per second of `steward check --batch`, a real process on every core, start-up included,
+    and drafts per CPU-second it used."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "drafts.jsonl"
         path.write_text("".join(json.dumps({"id": i, "text": d}) + "\n" for i, d in enumerate(drafts)))
         env = {**os.environ, "STEWARD_CACHE_DIR": cache}
-        t0 = time.perf_counter()
+        cpu, t0 = cpu_seconds(), time.perf_counter()
         proc = subprocess.run([sys.executable, "-m", "bot", "check", "--batch", str(path)], cwd=ROOT, env=env,
                               capture_output=True, text=True)
-        wall = time.perf_counter() - t0
+        wall, cpu = time.perf_counter() - t0, cpu_seconds() - cpu
     assert proc.stdout.count("\n") == len(drafts), proc.stderr[-500:]
-    return len(drafts) / wall
+    return len(drafts) / wall, len(drafts) / cpu
 
 
-_analyzer: Any = None
+_analyze: Callable[[str], object] | None = None
 
 
-def _presidio_chunk(chunk: list[str]) -> int:
+def _chunk(chunk: list[str]) -> int:
+    assert _analyze is not None
     for d in chunk:
-        json.dumps([r.to_dict() for r in _analyzer.analyze(d, language="en")])
+        _analyze(d)
     return len(chunk)
 
 
-def presidio_batch_rate(analyzer: Any, drafts: list[str], jobs: int) -> float:
-    """Drafts per second of Presidio on `jobs` forked workers (already loaded: start-up not counted)."""
-    global _analyzer
-    _analyzer = analyzer
+def in_process_rate(analyze: Callable[[str], object], drafts: list[str], jobs: int) -> tuple[float, float]:
+    """Drafts per second of `analyze` (result to JSON included) on `jobs` forked workers, already
+    loaded: start-up not counted; and drafts per CPU-second. The same harness for both tools."""
+    global _analyze
+    _analyze = analyze
     size = max(1, len(drafts) // (jobs * 8))
     chunks = [drafts[i:i + size] for i in range(0, len(drafts), size)]
-    t0 = time.perf_counter()
-    if jobs == 1:
-        done = sum(map(_presidio_chunk, chunks))
-    else:
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            done = sum(pool.imap_unordered(_presidio_chunk, chunks))
+    cpu, t0 = cpu_seconds(), time.perf_counter()
+    pool = multiprocessing.get_context("fork").Pool(jobs)
+    done = sum(pool.imap_unordered(_chunk, chunks))
+    wall = time.perf_counter() - t0
+    pool.close()
+    pool.join()                       # reaped workers: their CPU time is counted
     assert done == len(drafts)
-    return len(drafts) / (time.perf_counter() - t0)
+    return len(drafts) / wall, len(drafts) / (cpu_seconds() - cpu)
 
 
-def cold_runs(cmd: list[str], env: dict[str, str], runs: int) -> list[float]:
+def cold_runs(cmd: list[str], env: dict[str, str], runs: int) -> list[tuple[float, float]]:
+    """(wall, CPU) seconds of each run. CPU time (user + system) is what the process itself
+    spent, so it moves far less than wall time when other work shares the machine."""
     out = []
     for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
         subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True)
-        out.append(time.perf_counter() - t0)
+        wall = time.perf_counter() - t0
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        out.append((wall, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime))
     return out
 
 
+def medians(runs: list[tuple[float, float]]) -> str:
+    return (f"{statistics.median(w for w, _ in runs):.3f} s wall, "
+            f"{statistics.median(c for _, c in runs):.3f} s CPU")
+
+
+LOAD = ""
+
+
 def main() -> None:
+    global LOAD
+    LOAD = " ".join(f"{x:.1f}" for x in os.getloadavg())
     quick = "--quick" in sys.argv
     runs = 5 if quick else 9
     n_short, n_long = (4_000, 60) if quick else (20_000, 300)
@@ -151,39 +178,47 @@ def main() -> None:
         pin(ALL_CPUS)
         jobs = len(ALL_CPUS) or 1
         for label, drafts in ((f"{n_short:,} × 280 chars", short), (f"{n_long:,} × 5,000 chars", long)):
-            s_rate = statistics.median(steward_batch_rate(drafts, cache) for _ in range(3))
-            p_one = presidio_batch_rate(analyzer, drafts, 1) if analyzer is not None else None
-            p_all = presidio_batch_rate(analyzer, drafts, jobs) if analyzer is not None and jobs > 1 else p_one
-            ratio = f"  ({s_rate / p_all:.1f}× Presidio on {jobs} cores)" if p_all else ""
-            presidio = _fmt(p_all, f"{{:,.0f}} on {jobs} cores")
-            if p_one is not None and jobs > 1:
-                presidio += f", {p_one:,.0f} on one"
-            rows.append((f"batch, {label}, drafts/s", f"{s_rate:,.0f}{ratio}", presidio, "≥ 3× Presidio"))
+            runs3 = [steward_batch_rate(drafts, cache) for _ in range(3)]
+            s_rate, s_cpu = (statistics.median(r[i] for r in runs3) for i in (0, 1))
+            s_in, s_in_cpu = in_process_rate(lambda d: json.dumps(checker.check(d).to_json()), drafts, jobs)
+            p_rate, p_cpu = in_process_rate(
+                lambda d: json.dumps([r.to_dict() for r in analyzer.analyze(d, language="en")]), drafts, jobs,
+            ) if analyzer is not None else (None, None)
+            rows.append((f"batch, {label}, drafts/s on {jobs} cores", _vs(s_rate, p_rate),
+                         _fmt(p_rate, "{:,.0f} (in-process, start-up not counted)"), "≥ 3× Presidio"))
+            rows.append(("  the same, drafts per CPU-second", _vs(s_cpu, p_cpu), _fmt(p_cpu, "{:,.0f}"), ""))
+            rows.append(("  Steward on Presidio's harness, drafts/s", _vs(s_in, p_rate), "", ""))
+            rows.append(("  Steward on Presidio's harness, per CPU-second", _vs(s_in_cpu, p_cpu), "", ""))
 
         pin(ONE_CPU)
         steward = [sys.executable, "-m", "bot", "check", COLD_DRAFT]
         env = {**os.environ, "STEWARD_CACHE_DIR": cache}
-        first = cold_runs(steward, {**os.environ, "STEWARD_CACHE_DIR": tempfile.mkdtemp()}, 1)[0]
-        warm = statistics.median(cold_runs(steward, env, runs))
-        uncached = statistics.median(cold_runs(steward, {**os.environ, "STEWARD_CACHE_DIR": "off"}, runs))
-        baseline = statistics.median(cold_runs([sys.executable, "-c", "pass"], env, runs))
+        first = cold_runs(steward, {**os.environ, "STEWARD_CACHE_DIR": tempfile.mkdtemp()}, 1)
+        warm = cold_runs(steward, env, runs)
+        uncached = cold_runs(steward, {**os.environ, "STEWARD_CACHE_DIR": "off"}, runs)
+        baseline = cold_runs([sys.executable, "-c", "pass"], env, runs)
         p_cold = None
         if analyzer is not None:
             probe = ("import sys; sys.path.insert(0, 'benchmarks'); from bench_presidio import presidio_analyzer; "
                      f"presidio_analyzer().analyze({COLD_DRAFT!r}, language='en')")
-            p_cold = statistics.median(cold_runs([sys.executable, "-c", probe], env, runs))
-        rows.append((f"cold `steward check`, one core, median of {runs}", f"{warm:.3f} s",
-                     _fmt(p_cold, "{:.3f} s (load + one analyze)"), "≤ 0.4 s"))
-        rows.append(("  the same, first run (cache built)", f"{first:.3f} s", "", ""))
-        rows.append(("  the same, cache off (STEWARD_CACHE_DIR=off)", f"{uncached:.3f} s", "", ""))
-        rows.append(("  python -c pass (interpreter start-up)", f"{baseline:.3f} s", "", ""))
+            p_cold = medians(cold_runs([sys.executable, "-c", probe], env, runs))
+        rows.append((f"cold `steward check`, one core, median of {runs}", medians(warm),
+                     p_cold + " (load + one analyze)" if p_cold else _fmt(None, ""), "≤ 0.4 s"))
+        rows.append(("  the same, first run (cache built)", medians(first), "", ""))
+        rows.append(("  the same, cache off (STEWARD_CACHE_DIR=off)", medians(uncached), "", ""))
+        rows.append(("  python -c pass (interpreter start-up)", medians(baseline), "", ""))
 
-    print(f"{'figure':<48} {'Steward':<34} {'Presidio (pattern recognizers)':<40} bar")
+    print(f"load average before the run: {LOAD}")
+    print(f"{'figure':<48} {'Steward':<34} {'Presidio (pattern recognizers)':<46} bar")
     for name, s, p, bar in rows:
-        print(f"{name:<48} {s:<34} {p:<40} {bar}")
+        print(f"{name:<48} {s:<34} {p:<46} {bar}")
     if analyzer is None:
         print("\npresidio-analyzer is not installed, so there is no Presidio column: "
               "pip install -e '.[bench]' and run again.")
+
+
+def _vs(steward: float, presidio: float | None) -> str:
+    return f"{steward:,.0f}" + (f"  ({steward / presidio:.1f}×)" if presidio else "")
 
 
 def _fmt(value: float | None, pattern: str) -> str:

@@ -82,5 +82,9 @@ def main() -> None:
         sys.stderr.write(f"steward: an argument is not valid UTF-8: {bad!r}; "
                          "give the command line as UTF-8 text (a draft in another encoding: --file)\n")
         raise SystemExit(EXIT_USAGE)
+    if _command(sys.argv[1:]) == "check":
+        from bot.cli.lazy import defer_import
+
+        defer_import("requests")   # imported by detect-secrets, never used by a check
     register(sys.argv[1:])
     raise SystemExit(run(sys.argv[1:]))

@@ -37,7 +37,7 @@ class Format(StrEnum):
 @app.command()
 def check(
     inputs: Annotated[list[str] | None, typer.Argument(
-        metavar="[TEXT | - | FILE...]",
+        metavar="TEXT | - | FILE",
         help="The draft, '-' for standard input, or files to check (one argument naming an existing "
              "file, or several arguments, are files).")] = None,
     file: Annotated[Path | None, typer.Option("--file", "-f", help="Read the draft from a file.")] = None,
