@@ -250,7 +250,7 @@ async def stream(request: web.Request) -> web.StreamResponse:
     channels = [c["id"] for c in _channels(request.app[STEWARD], person)]
     last = int(request.query.get("after", "0") or 0) if request.query.get("after", "0").isdigit() else 0
     last = last or await store.last_seq()
-    sent: set[int] = set()
+    sent = {seq for seq, _, _ in await store.changes(channels, last) if seq <= last}   # the page has these
     async with sse_response(request) as resp:
         await resp.send(json.dumps({"seq": last}), event="hello")
         while not stopping.is_set() and resp.is_connected():

@@ -10,6 +10,7 @@ action's id and its typed args as JSON in data attributes; the page sends them b
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable
 from html import escape
@@ -94,18 +95,26 @@ def _approval(view: ApprovalView) -> str:
     return "".join(html)
 
 
+def _is_draft(reply: Reply) -> bool:
+    """A submission card's body is the draft itself (its hash is the approval's), or a message."""
+    return (reply.kind == "submission" and reply.approval is not None and bool(reply.body)
+            and hashlib.sha256(reply.body.encode("utf-8")).hexdigest() == reply.approval.text_hash)
+
+
 def render_reply(reply: Reply, *, draft: str | None = None) -> str:
     """One card. `draft`: the text a check reply is about (its spans are underlined)."""
     tone = reply.verdict or {"error": "block", "not_covered": "muted"}.get(reply.kind, "info")
     if reply.approval is not None:
         tone = STATE_CLASSES.get(reply.approval.state, tone)
     badge = VERDICT_LABELS.get(reply.verdict or "", "") if reply.kind == "check" else KIND_LABELS.get(reply.kind, "")
+    if reply.approval is not None:
+        badge = reply.approval.state_label.capitalize()
     html = [f'<article class="card card-{_e(reply.kind)} tone-{_e(tone)}">',
             '<header class="card-head">']
     if badge:
         html.append(f'<span class="badge badge-{_e(tone)}">{_e(badge)}</span>')
     html.append(f'<h3 class="card-title">{_e(reply.title)}</h3></header>')
-    shown = draft if reply.kind == "check" else (reply.body if reply.kind == "submission" else None)
+    shown = draft if reply.kind == "check" else (reply.body if _is_draft(reply) else None)
     if reply.kind == "submission" and shown:
         html.append(f'<blockquote class="draft">{underline(shown, reply.findings)}</blockquote>')
     elif reply.body:

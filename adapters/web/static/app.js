@@ -33,12 +33,14 @@
     const tpl = document.createElement("template");
     tpl.innerHTML = msg.html.trim();
     const el = tpl.content.firstElementChild;
+    if (old && old.outerHTML === el.outerHTML) return;
     if (old) { old.replaceWith(el); el.classList.add("flash"); }
     else { log.appendChild(el); }
     log.scrollTop = log.scrollHeight;
   }
 
   async function load() {
+    $("#toast").hidden = true;
     state = await call("GET", "/api/state");
     const signin = $("#signin");
     signin.hidden = state.signed_in && (state.demo || state.me);
