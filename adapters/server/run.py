@@ -37,7 +37,11 @@ def platforms(config: Config) -> list[str]:
 async def serve(config: Config, *, ready: asyncio.Event | None = None) -> None:
     url = database_url()
     migrate = config.server.auto_migrate if config.server.auto_migrate is not None else url.startswith("sqlite")
-    steward = await open_steward(url=url, platforms=platforms(config), migrate=True if migrate else None)
+    # Without STEWARD_AUTO_MIGRATE a schema that is behind is not fatal: /readyz says so until the
+    # release step (`steward db upgrade`) has run, and a load balancer keeps traffic away meanwhile.
+    steward = await open_steward(url=url, platforms=platforms(config), migrate=bool(migrate))
+    for problem in await steward.readiness():
+        log.warning("not ready yet", extra={"problem": problem})
     app = await build_app(config, steward)
     runner = web.AppRunner(app, handle_signals=False, access_log=None)
     await runner.setup()
