@@ -102,8 +102,8 @@ class Steward:
         refused = self.core.refuse_draft(text) or _invalid_text(text)
         if refused:
             return refused
-        result = await self.core.check_draft(text, person.email, platform)
-        check_id = await self._keep_check(person.email, text, result)
+        result = await self._checked(person, text)
+        check_id = await self._keep_check(person.email, text, result, platform)
         route = result.route["approvers"] if result.route else ""
         reply = check_reply(result, text, self.corpus, route_label=route)
         findings = tuple(f.model_copy(update={
@@ -124,10 +124,15 @@ class Steward:
             quote = quote[:280].rsplit(" ", 1)[0] + " …"
         return citation.model_copy(update={"quote": quote})
 
-    async def _keep_check(self, actor: str, text: str, result: CheckResult) -> int:
+    async def _checked(self, person: Person, text: str) -> CheckResult:
+        """The check as `person`: their department's approved exceptions apply. Not recorded."""
+        suppressions = await self.workflow.suppressions_for(self.directory.department_of(person.email))
+        return self.core.check(text, suppressions, person.email)
+
+    async def _keep_check(self, actor: str, text: str, result: CheckResult, platform: str) -> int:
         """The record_check row, with the draft and findings kept so that Send for approval and
         disputes can refer to the check by id (any replica)."""
-        check_id = await self.workflow.record_check(actor, result, draft=text)
+        check_id = await self.workflow.record_check(actor, result, draft=text, platform=platform)
         async with self.db.transaction() as session:
             row = await session.get(CheckRecord, check_id)
             assert row is not None
@@ -156,7 +161,7 @@ class Steward:
         if isinstance(row, Outcome):
             return row
         assert row.draft is not None
-        result = await self.core.check_draft(row.draft, person.email, "web")   # never trust an old verdict
+        result = await self._checked(person, row.draft)     # never trust an old verdict
         if result.verdict == "allow":
             return _refusal("invalid", "Nothing to approve", "this draft is fine to post as it is")
         out = await self.workflow.submit(person.email, row.draft, result, platform=person.platform,

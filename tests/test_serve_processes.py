@@ -250,3 +250,67 @@ def test_two_replicas_on_one_postgresql(tmp_path: Path, pg_database: str) -> Non
         assert requests and all(re.fullmatch(r"[0-9a-f]{16}", r["request_id"]) for r in requests)
         assert DRAFT not in server.log.read_text()            # no draft text at INFO
         assert any(r.get("message") == "stopped" for r in records)
+
+
+async def _busy_then_term(server: Server, n: int) -> list[int]:
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+        b = Browser(http, server.url)
+        await b.state()
+        await b.post("/api/persona", {"email": ADA})
+        long_draft = " ".join([DRAFT] * 1500)            # ~70,000 characters: each check takes a while
+
+        async def one() -> int:
+            status, _ = await b.post("/api/message", {"text": long_draft})
+            return status
+
+        tasks = [asyncio.create_task(one()) for _ in range(n)]
+        await asyncio.sleep(0.5)                          # all sent; the server works through them
+        server.proc.send_signal(__import__("signal").SIGTERM)
+        return list(await asyncio.gather(*tasks))
+
+
+def test_sigterm_finishes_requests_in_flight_then_exits_zero(tmp_path: Path) -> None:
+    server = Server(tmp_path, {"STEWARD_WEB_CHAT": "true", "STEWARD_DEMO": "true"})
+    server.wait_ready()
+    statuses = asyncio.run(_busy_then_term(server, 6))
+    assert server.proc.wait(60) == 0
+    assert statuses == [200] * 6
+    records = server.logs()
+    stopping = next(i for i, r in enumerate(records) if r.get("message", "").startswith("shutting down"))
+    served = [i for i, r in enumerate(records) if r.get("route") == "/api/message"]
+    assert len(served) == 6 and max(served) > stopping           # some finished after SIGTERM
+    assert records[-1]["message"] == "stopped"
+    server.stop()
+
+
+def test_metrics_by_route_and_from_the_database(tmp_path: Path) -> None:
+    async def work(server: Server) -> str:
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+            b = Browser(http, server.url)
+            await b.state()
+            await b.post("/api/persona", {"email": ADA})
+            await b.post("/api/message", {"text": DRAFT})
+            await b.post("/api/message", {"text": "Nice weather today"})
+            await b.post("/api/message", {"text": "What is the policy on posting about pets at lunch?"})
+            await asyncio.sleep(6)                       # the database figures refresh every 5 s
+            async with http.get(server.url + "/metrics") as r:
+                assert r.headers["Content-Type"].startswith("text/plain")
+                return await r.text()
+
+    with Server(tmp_path, {"STEWARD_WEB_CHAT": "true", "STEWARD_DEMO": "true"}) as server:
+        text = asyncio.run(work(server))
+
+    def value(metric: str) -> float:
+        m = re.search(rf"^{re.escape(metric)} (\S+)$", text, re.M)
+        assert m, f"{metric} not in /metrics"
+        return float(m.group(1))
+
+    assert value('steward_http_requests_total{method="POST",route="/api/message",status="200"}') == 3
+    assert value('steward_http_request_seconds_count{method="POST",route="/api/message"}') == 3
+    checks = [value(f'steward_checks_total{{verdict="{v}"}}') for v in ("allow", "review", "block")]
+    assert sum(checks) == 2 and checks[1] >= 1
+    assert value('steward_questions_total{outcome="answered"}') + value('steward_questions_total{outcome="not_covered"}') == 1
+    assert value("steward_pending_approvals") == 0 and value("steward_sla_breaches") == 0
+    for name in ("steward_outbox_depth", "steward_outbox_dead_letters", "steward_platform_api_errors_total",
+                 "steward_submissions"):
+        assert f"# TYPE {name.removesuffix('_total')}" in text

@@ -92,7 +92,7 @@ def _approval(view: ApprovalView) -> str:
     if votes:
         html.append(f'<ul class="votes" aria-label="Votes">{"".join(votes)}</ul>')
     html.append("</div>")
-    return "".join(html)
+    return "\n".join(html)
 
 
 def _is_draft(reply: Reply) -> bool:
@@ -150,7 +150,7 @@ def render_reply(reply: Reply, *, draft: str | None = None) -> str:
         html.append("".join(_button(a) for a in buttons))
         html.append("</div>")
     html.append("</article>")
-    return "".join(html)
+    return "\n".join(html)
 
 
 def render_message(message: dict[str, Any], *, reactions: bool = False) -> str:
