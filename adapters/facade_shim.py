@@ -14,6 +14,7 @@ Nothing here decides anything: each call forwards to bot.steward / bot.workflow.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -132,12 +133,17 @@ class Steward:
     async def _keep_check(self, actor: str, text: str, result: CheckResult, platform: str) -> int:
         """The record_check row, with the draft and findings kept so that Send for approval and
         disputes can refer to the check by id (any replica)."""
-        check_id = await self.workflow.record_check(actor, result, draft=text, platform=platform)
+        categories = list(dict.fromkeys(list(result.categories) or [f.category for f in result.findings]))
+        row = CheckRecord(at=self.workflow.clock.now(), actor=actor, department=self.directory.department_of(actor),
+                          platform=platform, verdict=result.verdict, categories=categories,
+                          rules=sorted({f.rule for f in result.findings}), corpus_version=result.corpus_version,
+                          draft_hash=hashlib.sha256(text.encode("utf-8")).hexdigest(), draft=text,
+                          findings=[f.to_json() for f in result.findings])
         async with self.db.transaction() as session:
-            row = await session.get(CheckRecord, check_id)
-            assert row is not None
-            row.draft, row.findings = text, [f.to_json() for f in result.findings]
-        return check_id
+            session.add(row)
+            await session.flush()
+        assert row.id is not None
+        return row.id
 
     async def ask(self, person: Person, question: str, platform: str) -> Reply:
         refused = _invalid_text(question)

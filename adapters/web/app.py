@@ -13,6 +13,7 @@ import importlib.util
 import json
 import logging
 import re
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,7 @@ SESSIONS = web.AppKey("web_sessions", Sessions)
 SETTINGS = web.AppKey("web_settings", WebSettings)
 KICK: web.AppKey[Callable[[], None]] = web.AppKey("web_kick")
 STOPPING = web.AppKey("web_stopping", asyncio.Event)
+PEOPLE: web.AppKey[dict[str, tuple[float, Person]]] = web.AppKey("web_people")
 
 
 async def mount(app: web.Application, settings: WebSettings, steward: Steward,
@@ -53,6 +55,7 @@ async def mount(app: web.Application, settings: WebSettings, steward: Steward,
     app[STEWARD], app[STORE], app[SETTINGS], app[KICK] = steward, store, settings, kick
     app[SESSIONS] = Sessions(settings.session_key.get_secret_value() if settings.session_key else None, secret)
     app[STOPPING] = asyncio.Event()
+    app[PEOPLE] = {}
 
     async def stop_streams(app: web.Application) -> None:
         app[STOPPING].set()
@@ -101,12 +104,22 @@ def _problem(request: web.Request, status: int, title: str, body: str) -> web.Re
 
 
 async def _person(request: web.Request, session: Session) -> Person | None:
+    """Who the session is, as the facade resolves them; kept a minute per replica (whoami writes)."""
     if not session.signed_in or not session.email:
         return None
+    cache = request.app[PEOPLE]
+    now = time.monotonic()
+    hit = cache.get(session.email)
+    if hit is not None and hit[0] > now:
+        return hit[1]
     try:
-        return await request.app[STEWARD].whoami(PLATFORM, session.email, email=session.email)
+        person = await request.app[STEWARD].whoami(PLATFORM, session.email, email=session.email)
     except UnknownUser:
         return None
+    if len(cache) > 10_000:
+        cache.clear()
+    cache[session.email] = (now + 60, person)
+    return person
 
 
 Handler = Callable[[web.Request, Session, dict[str, Any]], Awaitable[web.Response]]
@@ -300,7 +313,6 @@ async def message(request: web.Request, session: Session, body: dict[str, Any]) 
     text = body.get("text")
     if not isinstance(text, str) or not text.strip():
         return _problem(request, 400, "Nothing to do", "Type a draft or a question.")
-    mine = await store.post(dm_channel(person.email), author=person.email, author_name=person.name, text=text)
     word, _, rest = text.strip().partition(" ")
     command = word.lower() if word.startswith("/") else ""
     draft = None
@@ -323,11 +335,14 @@ async def message(request: web.Request, session: Session, body: dict[str, Any]) 
             log.debug("web check draft", extra={"draft": subject})
     else:
         reply = error("Unknown command", f"{word} is not a command. {HELP}")
-    said = await _say(request, person, reply, draft=draft)
-    user = await store.message(dm_channel(person.email), mine)
+    channel_id = dm_channel(person.email)
+    said: dict[str, Any] = {"author": person.email, "author_name": person.name, "text": text}
+    answer: dict[str, Any] = {"kind": reply.kind, "reply": reply.model_dump(mode="json"), "draft": draft}
+    ids = await store.post_many(channel_id, [said, answer])
     return _respond(request, {"ok": True, "messages": [
-        {"id": mine, "html": render_message(user or {"message_id": mine, "channel": "", "author": person.email,
-                                                     "text": text})}, said]})
+        {"id": mid, "html": render_message({**m, "message_id": mid, "channel": channel_id,
+                                            "author": m.get("author", "steward")})}
+        for mid, m in zip(ids, (said, answer), strict=True)]})
 
 
 async def _coe(steward: Steward, person: Person, args: str) -> Reply:

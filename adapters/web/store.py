@@ -94,6 +94,20 @@ class WebStore:
         await self._notify()
         return message_id
 
+    async def post_many(self, channel: str, messages: list[dict[str, Any]]) -> list[str]:
+        """Several messages in one transaction (a person's message and Steward's reply)."""
+        now = datetime.now(UTC)
+        ids = ["w" + secrets.token_hex(8) for _ in messages]
+        rows = [{"message_id": mid, "channel": channel, "thread_of": "", "author": m.get("author", "steward"),
+                 "author_name": m.get("author_name", ""), "kind": m.get("kind", ""), "text": m.get("text"),
+                 "draft": m.get("draft"), "reply": m.get("reply"), "key": None, "created_at": now,
+                 "updated_at": now} for mid, m in zip(ids, messages, strict=True)]
+        async with self.engine.begin() as conn:
+            await conn.execute(insert(MESSAGES), rows)
+            await conn.execute(insert(EVENTS), [{"channel": channel, "message_id": mid} for mid in ids])
+        await self._notify()
+        return ids
+
     async def edit(self, channel: str, message_id: str, *, reply: dict[str, Any], kind: str = "") -> bool:
         async with self.engine.begin() as conn:
             values: dict[str, Any] = {"reply": reply, "updated_at": datetime.now(UTC)}
