@@ -263,10 +263,16 @@ async def _busy_then_term(server: Server, n: int) -> list[int]:
             status, _ = await b.post("/api/message", {"text": long_draft})
             return status
 
+        seen: list[dict[str, Any]] = []
+        hello = asyncio.Event()
+        stream = asyncio.create_task(_events(http, server.url, seen, hello))   # a live stream stays open
+        await asyncio.wait_for(hello.wait(), 10)
         tasks = [asyncio.create_task(one()) for _ in range(n)]
         await asyncio.sleep(0.5)                          # all sent; the server works through them
         server.proc.send_signal(__import__("signal").SIGTERM)
-        return list(await asyncio.gather(*tasks))
+        statuses = list(await asyncio.gather(*tasks))
+        await asyncio.wait_for(stream, 20)                # the server ends the stream itself
+        return statuses
 
 
 def test_sigterm_finishes_requests_in_flight_then_exits_zero(tmp_path: Path) -> None:
