@@ -69,11 +69,16 @@ def _finding(f: ReplyFinding, dispute: Action | None) -> str:
     return "".join(parts)
 
 
+def _args(action: Action) -> dict[str, int | str]:
+    """The typed args; an action that only carries a `value` (a dispute's id) sends that."""
+    return dict(action.args) if action.args or not action.value else {"value": action.value}
+
+
 def _button(action: Action, label: str | None = None) -> str:
     needs = TAKES_TEXT.get(action.id, "")
     attrs = f' data-text="{needs}"' if needs else ""
     return (f'<button type="button" class="btn btn-{_e(action.style)}" data-action="{_e(action.id)}" '
-            f'data-args="{_e(json.dumps(action.args, sort_keys=True))}"{attrs}>{_e(label or action.label)}</button>')
+            f'data-args="{_e(json.dumps(_args(action), sort_keys=True))}"{attrs}>{_e(label or action.label)}</button>')
 
 
 def _approval(view: ApprovalView) -> str:
