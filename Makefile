@@ -14,9 +14,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-# The web chat on the embedded SQLite database, demo personas from policies/routing.yaml.
+# The web chat on the embedded SQLite database (migrated at start), demo personas from
+# policies/routing.yaml; prints the address to open.
 run: $(STAMP)
-	$(BIN)/steward db upgrade
 	STEWARD_WEB_CHAT=true STEWARD_DEMO=true $(BIN)/steward serve
 
 chat: $(STAMP)
