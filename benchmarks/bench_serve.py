@@ -8,6 +8,8 @@
 3. Web chat checks (POST /api/message with a draft) sent open-loop at --rate per second for
    --seconds on loopback: p50/p99 latency and errors. Peer figure from the same run and server:
    GET /healthz at the same rate (the HTTP floor).
+4. Server CPU time per web chat check (300 sequential requests, from /proc): what one replica
+   costs per check whatever else the machine is doing.
 Prints medians; exit status 1 when a request fails or RSS exceeds 150 MB.
 """
 
@@ -125,6 +127,30 @@ async def open_loop(url: str, rate: float, seconds: float, *, check: bool) -> tu
     return latencies, errors
 
 
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def cpu_per_check(server: Server, n: int = 300) -> float:
+    """Server CPU milliseconds per check, sequential requests after 20 to warm up."""
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+        async with http.get(server.url + "/api/state") as r:
+            csrf = (await r.json())["csrf"]
+        headers = {"X-CSRF-Token": csrf, "Origin": server.url}
+        async with http.post(server.url + "/api/persona", json={"email": "ada.lovelace@northwindlabs.com"},
+                             headers=headers) as r:
+            assert r.status == 200
+        before = 0.0
+        for i in range(20 + n):
+            if i == 20:
+                before = cpu_seconds(server.proc.pid)
+            async with http.post(server.url + "/api/message", json={"text": DRAFTS[i % len(DRAFTS)]},
+                                 headers=headers) as r:
+                await r.read()
+        return (cpu_seconds(server.proc.pid) - before) * 1000 / n
+
+
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
@@ -148,6 +174,14 @@ def main() -> int:
         times = [make_run_to_page() for _ in range(args.runs)]
         print(f"make run on a fresh clone → page answers: median {statistics.median(times):.1f} s "
               f"(runs: {', '.join(f'{t:.1f}' for t in times)})")
+
+    cpu = []
+    for _ in range(args.runs):
+        with tempfile.TemporaryDirectory() as tmp, Server(Path(tmp), {"STEWARD_WEB_CHAT": "true",
+                                                                      "STEWARD_DEMO": "true"}) as s:
+            cpu.append(asyncio.run(cpu_per_check(s)))
+    print(f"server CPU per web chat check: median {statistics.median(cpu):.1f} ms "
+          f"(runs: {', '.join(f'{c:.1f}' for c in cpu)})")
 
     p50s, p99s, floor99 = [], [], []
     for _ in range(args.runs):
