@@ -143,3 +143,21 @@ def test_dispute_and_html_injection_in_the_browser(server: Server, browser) -> N
     page.keyboard.type("Can I post photos from the office on Instagram?")
     page.keyboard.press("Enter")
     expect(page.locator(".card-answer, .card-not_covered").last).to_be_visible()
+
+
+def test_sign_in_with_the_shared_secret_in_the_browser(tmp_path: Path, browser) -> None:  # type: ignore[no-untyped-def]
+    env = {"STEWARD_WEB_CHAT": "true", "STEWARD_HOST": "0.0.0.0", "STEWARD_WEB_SECRET": "correct horse battery"}
+    with Server(tmp_path, env) as server:
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        page.goto(server.url + "/")
+        expect(page.locator("#persona-row")).to_be_hidden()            # no personas outside demo mode
+        page.get_by_label("Web chat secret").fill("not it")
+        page.get_by_label("Your work e-mail").fill(ADA)
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.locator("#toast")).to_contain_text("Wrong secret")
+        page.get_by_label("Web chat secret").fill("correct horse battery")
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.locator("#me .who")).to_have_text("Ada Lovelace")
+        shot(page, "08-signed-in")
+        page.get_by_role("button", name="Sign out").click()
+        expect(page.locator("#signin")).to_be_visible()

@@ -58,6 +58,7 @@
         sel.add(o);
       }
     }
+    $("#sign-out").hidden = !(state.signed_in && state.sign_in === "secret");
     const me = $("#me");
     me.textContent = "";
     if (state.me) {
@@ -162,6 +163,11 @@
   $("#persona").addEventListener("change", async ev => {
     if (!ev.target.value) return;
     await call("POST", "/api/persona", {email: ev.target.value});
+    current = null;
+    await load();
+  });
+  $("#sign-out").addEventListener("click", async () => {
+    await call("POST", "/api/sign-out", {});
     current = null;
     await load();
   });
