@@ -177,4 +177,4 @@ def render_message(message: dict[str, Any], *, reactions: bool = False) -> str:
     thread = "".join(render_message(m) for m in message.get("replies", ()))
     if thread:
         body += f'<div class="thread" aria-label="Thread">{thread}</div>'
-    return head + f'<p class="who">Steward{_e(" · " + message["kind"]) if message.get("kind") else ""}</p>' + body + "</div>"
+    return head + f'<p class="who">Steward{_e(" · " + message["kind"].replace("_", " ")) if message.get("kind") else ""}</p>' + body + "</div>"
