@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint bench setup clean
+.PHONY: run chat test lint bench setup clean
 
 setup: $(STAMP)
 
@@ -14,7 +14,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# The web chat on the embedded SQLite database (migrated at start), demo personas from
+# policies/routing.yaml; prints the address to open.
 run: $(STAMP)
+	STEWARD_WEB_CHAT=true STEWARD_DEMO=true $(BIN)/steward serve
+
+chat: $(STAMP)
 	$(BIN)/steward db upgrade
 	$(BIN)/steward chat
 

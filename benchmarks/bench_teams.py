@@ -51,7 +51,7 @@ async def main(port, url):
                       workers=default_size())
     await steward.workers.warm()
     app = web.Application()
-    mount(app, steward, TeamsSettings())
+    await mount(app, TeamsSettings(), steward)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()

@@ -25,13 +25,17 @@ def test_the_scan_finds_the_core_settings() -> None:
     assert {"DATABASE_URL", "POLICY_DIR", "STEWARD_DB"} <= variables_read_by_the_code()
 
 
+def readme_text() -> str:
+    """The README, plus the README text branches leave in docs/notes/ for the lead to paste."""
+    notes = sorted((ROOT / "docs" / "notes").glob("*.md"))
+    return "\n".join(p.read_text(encoding="utf-8") for p in [ROOT / "README.md", *notes])
+
+
 def test_every_variable_is_in_app_json_env_example_and_readme() -> None:
     code = variables_read_by_the_code()
     app_json = set(json.loads((ROOT / "app.json").read_text())["env"])
     example = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), re.M))
-    # Branches write their README text in docs/notes/<branch>.md for the lead to paste in.
-    readme = "\n".join(p.read_text(encoding="utf-8")
-                       for p in [ROOT / "README.md", *sorted((ROOT / "docs" / "notes").glob("*.md"))])
+    readme = readme_text()
     assert code == app_json, "app.json env and the code disagree"
     assert code == example, ".env.example and the code disagree"
     assert [v for v in sorted(code) if f"`{v}`" not in readme] == []
@@ -52,5 +56,5 @@ def test_every_cli_command_is_in_the_readme() -> None:
                          text=True, cwd=ROOT, timeout=60, env={**os.environ, "COLUMNS": "200"})
     names = set(re.findall(r"^│ (\w[\w-]*) ", out.stdout, re.M))
     assert {"check", "ask", "chat", "eval", "policies"} <= names, out.stdout
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    readme = readme_text()
     assert [n for n in sorted(names) if f"steward {n}" not in readme] == []

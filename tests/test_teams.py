@@ -69,7 +69,7 @@ async def rig(request: pytest.FixtureRequest, db: Database, corpus: Any,
     }).start()
     steward = Steward(corpus, db=db, directory=load_directory(POLICIES), platforms=("teams",))
     app = web.Application()
-    mount(app, steward, TeamsSettings())
+    await mount(app, TeamsSettings(), steward)
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
     async with aiohttp.ClientSession() as http:

@@ -98,7 +98,7 @@ async def endpoint(request: pytest.FixtureRequest, db: Database, monkeypatch: py
     steward = Steward(load_corpus(POLICIES), db=db, directory=load_directory(POLICIES), platforms=("teams",))
     steward._teams_sdk = request.param  # type: ignore[attr-defined]  # lets the tests say which SDK runs
     app = web.Application()
-    mount(app, steward, TeamsSettings())
+    await mount(app, TeamsSettings(), steward)
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
     yield str(server.make_url("/api/messages")), connector, steward

@@ -32,7 +32,7 @@ def make_host(settings: TeamsSettings) -> TeamsHost:
     return AgentsSdkHost(settings)
 
 
-def mount(app: web.Application, steward: Steward, settings: TeamsSettings) -> TeamsTurns:
+async def mount(app: web.Application, settings: TeamsSettings, steward: Steward) -> TeamsTurns:
     if settings.anonymous:
         log.warning("teams: STEWARD_TEAMS_ANONYMOUS=true: requests to %s are NOT authenticated. "
                     "Local development only.", ROUTE)

@@ -47,7 +47,7 @@ class AgentsSdkHost:
         anonymous = settings.anonymous
         self.config = AgentAuthConfiguration(
             auth_type=AuthTypes.client_secret, client_id=settings.app_id or None,
-            tenant_id=settings.tenant_id or None, client_secret=settings.app_password or None,
+            tenant_id=settings.tenant_id or None, client_secret=settings.secret or None,
             anonymous_allowed=anonymous)
         connections = MsalConnectionManager(connections_configurations={"SERVICE_CONNECTION": self.config})
         self.adapter = CloudAdapter(connection_manager=connections)

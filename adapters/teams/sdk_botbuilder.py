@@ -23,7 +23,7 @@ class BotbuilderHost:
     def __init__(self, settings: TeamsSettings) -> None:
         self.settings = settings
         adapter_settings = BotFrameworkAdapterSettings(
-            app_id=settings.app_id or "", app_password=settings.app_password or "",
+            app_id=settings.app_id or "", app_password=settings.secret,
             channel_auth_tenant=settings.tenant_id or None)
         self.adapter = BotFrameworkAdapter(adapter_settings)
         self.adapter.on_turn_error = _on_turn_error
@@ -57,7 +57,7 @@ class BotbuilderHost:
             return ""
         from botframework.connector.auth import MicrosoftAppCredentials
 
-        return str(MicrosoftAppCredentials(self.settings.app_id, self.settings.app_password).get_access_token())
+        return str(MicrosoftAppCredentials(self.settings.app_id, self.settings.secret).get_access_token())
 
 
 async def _on_turn_error(context: TurnContext, error: Exception) -> None:

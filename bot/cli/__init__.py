@@ -18,7 +18,7 @@ __all__ = ["app", "main", "register", "run"]
 
 # The order `steward --help` lists them in; the first ones are always registered.
 ALWAYS = ("check", "ask")
-MODULES = (*ALWAYS, "chat", "policies", "workflow", "report", "teams", "audit")
+MODULES = (*ALWAYS, "chat", "serve", "policies", "workflow", "report", "teams", "audit")
 FAST = frozenset({"check", "ask"})   # commands served by the ALWAYS modules alone
 
 for _module in ALWAYS:

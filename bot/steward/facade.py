@@ -71,10 +71,11 @@ class Steward:
     @classmethod
     async def open(cls, corpus_dir: str | None = None, database_url: str | None = None, *,
                    platforms: tuple[str, ...] = ("local",), workers: int | None = None,
-                   clock: Clock | None = None) -> Steward:
+                   clock: Clock | None = None, migrate: bool | None = None) -> Steward:
         """A server's Steward: the corpus and routing from `corpus_dir` (POLICY_DIR, else the bundled
         policies), the database (DATABASE_URL, else STEWARD_DB; schema checked), worker processes
-        sized to the machine and started now (each builds its checker and answer index at start)."""
+        sized to the machine and started now (each builds its checker and answer index at start).
+        `migrate`: apply migrations (None: only on SQLite, see bot.store.migrate.ensure_schema)."""
         from pathlib import Path
 
         from bot.directory import load_directory
@@ -87,7 +88,7 @@ class Steward:
         settings = CoreSettings()
         folder = settings.corpus_dir(Path(corpus_dir) if corpus_dir else None)
         db = Database(database_url or configured_url())
-        await ensure_schema(db)
+        await ensure_schema(db, auto_upgrade=migrate)
         steward = cls(load_corpus(folder), directory=load_directory(folder), db=db, clock=clock, settings=settings,
                       workers=default_size() if workers is None else workers, platforms=platforms)
         await steward.workers.warm()
@@ -547,6 +548,38 @@ class Steward:
             if known:
                 ids.append(known)
         return tuple(ids)
+
+    # -- for servers: the directory's people, health, the database adapters may keep their own rows in --
+
+    def people(self) -> list[Person]:
+        """Everyone the directory lists (the web chat's demo personas)."""
+        if self.directory is None:
+            return []
+        return [Person(email=p.email, name=p.name, department=p.department,
+                       groups=self.directory.groups_of(p.email), is_coe=self._is_coe_email(p.email))
+                for p in self.directory.spec.people]
+
+    def group_name(self, group_id: str) -> str:
+        group = self.directory.group(group_id) if self.directory is not None else None
+        return (group.name if group else "") or group_id
+
+    @property
+    def db(self) -> Database:
+        """The database, for an adapter's own tables (the web chat's message history); the workflow's
+        tables are only ever changed through the calls above."""
+        return self._needs_workflow().db
+
+    async def readiness(self) -> list[str]:
+        """Why this replica should not take traffic ([] when ready): database unreachable, schema behind."""
+        from bot.store.health import readiness
+
+        return await readiness(self._needs_workflow().db)
+
+    async def stats(self) -> Any:
+        """Gauges for /metrics (submissions by state, pending approvals, outbox depth, dead letters)."""
+        from bot.store.health import gauges
+
+        return await gauges(self._needs_workflow().db)
 
     # -- outbox and schedule -------------------------------------------------------------------------
 
