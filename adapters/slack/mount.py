@@ -1,0 +1,97 @@
+"""Put Steward's Slack app on the `steward serve` aiohttp server (or on Socket Mode).
+
+    mount(app, steward, SlackSettings())     # adds POST /slack/events, registers the "slack" sender,
+                                             # starts Socket Mode when SLACK_APP_TOKEN is set
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
+from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.signature import SignatureVerifier
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.app import SlackBot
+from adapters.slack.facade_shim import adapt  # deleted at merge: the steward is the facade
+from adapters.slack.sender import SlackSender
+from adapters.slack.settings import SlackSettings
+from adapters.slack.translate import malformed
+
+log = logging.getLogger("steward.slack")
+
+EVENTS_PATH = "/slack/events"
+MAX_BODY = 1 << 20           # Slack's payloads are far smaller; anything bigger is not Slack
+BOT_KEY: web.AppKey[SlackBot] = web.AppKey("steward_slack", SlackBot)
+
+
+def mount(app: web.Application, steward: Any, settings: SlackSettings) -> SlackBot:
+    """Add Slack to `app`. Refuses to start half configured (SlackConfigError says what to set)."""
+    settings.validate_complete()
+    facade = adapt(steward)
+    bot = SlackBot(facade, settings)
+    token = settings.bot_token.get_secret_value() if settings.bot_token else None
+    facade.register_sender("slack", SlackSender(AsyncWebClient(token=token, base_url=settings.api_url)))
+    app[BOT_KEY] = bot
+    if settings.socket_mode:
+        app.cleanup_ctx.append(_socket_mode(bot, settings))
+    else:
+        app.router.add_post(EVENTS_PATH, events_handler(bot, settings))
+        app.on_startup.append(lambda _app: bot.start())
+    app.on_cleanup.append(lambda _app: bot.drain())
+    return bot
+
+
+def events_handler(bot: SlackBot, settings: SlackSettings) -> Any:
+    assert settings.signing_secret is not None
+    verifier = SignatureVerifier(settings.signing_secret.get_secret_value())
+
+    async def handle(request: web.Request) -> web.Response:
+        if (request.content_length or 0) > MAX_BODY:
+            return web.Response(status=413, text="too large")
+        raw = await request.read()
+        if len(raw) > MAX_BODY:
+            return web.Response(status=413, text="too large")
+        # Verified before parsing: nothing unsigned is even read as JSON. Bolt verifies again (cheap).
+        if not verifier.is_valid_request(raw, dict(request.headers)):
+            return web.Response(status=401, text="invalid signature")
+        try:
+            body = raw.decode("utf-8")
+            bolt_request = AsyncBoltRequest(body=body, query=request.query_string,
+                                            headers=dict(request.headers))
+        except (UnicodeDecodeError, ValueError) as exc:
+            log.info("slack: malformed request refused (%s)", type(exc).__name__)
+            return web.Response(status=400, text="malformed payload")
+        why = malformed(bolt_request.body)
+        if why is not None:
+            log.info("slack: malformed payload refused (%s)", why)
+            return web.Response(status=400, text="malformed payload")
+        response = await bot.bolt.async_dispatch(bolt_request)
+        if response.status == 404:   # a payload type or event Steward does not handle: received, ignored
+            return web.Response(status=200, text="")
+        return await to_aiohttp_response(response)
+
+    return handle
+
+
+def _socket_mode(bot: SlackBot, settings: SlackSettings) -> Any:
+    async def run(_app: web.Application) -> AsyncIterator[None]:
+        assert settings.app_token is not None
+        await bot.start()
+        handler = AsyncSocketModeHandler(bot.bolt, settings.app_token.get_secret_value())
+        handler.client.web_client.base_url = settings.api_url
+        await handler.connect_async()
+        try:
+            yield
+        finally:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(handler.close_async(), timeout=5)
+
+    return run
