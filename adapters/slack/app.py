@@ -173,7 +173,7 @@ class SlackBot:
         callback = view.get("callback_id")
         note = str((((view.get("state") or {}).get("values") or {}).get(blocks.NOTE_BLOCK) or {})
                    .get(blocks.NOTE_INPUT, {}).get("value") or "").strip()
-        if callback in (blocks.DISPUTE_VIEW, ASK_VIEW, RESUBMIT_VIEW) and not note:
+        if callback in (blocks.DISPUTE_VIEW, blocks.COMMENT_VIEW, ASK_VIEW, RESUBMIT_VIEW) and not note:
             await ack(response_action="errors", errors={blocks.NOTE_BLOCK: "Please write something first."})
             return
         if callback in (ASK_VIEW, RESUBMIT_VIEW):
@@ -335,6 +335,25 @@ class SlackBot:
     async def _do_withdraw(self, call: Call, person: Person) -> None:
         out = await self.steward.withdraw(person, int(call.args["submission_id"]), key=call.key)
         await self._after(call, out, always=True)
+
+    async def _do_comment(self, call: Call, person: Person) -> None:
+        sid = int(call.args["submission_id"])
+        if "text" not in call.args:              # the card's button: a modal for the comment
+            await self.client.views_open(trigger_id=call.trigger_id, view=blocks.comment_modal(sid))
+            return
+        out = await self.steward.comment(person, sid, call.args["text"], key=call.key)
+        await self._after(call, out)
+
+    async def _resolve(self, call: Call, person: Person, decision: str) -> None:
+        dispute_id = int(call.args.get("dispute_id") or call.args.get("value") or 0)
+        out = await self.steward.resolve_dispute(person, dispute_id, decision, key=call.key)
+        await self._after(call, out, always=True)
+
+    async def _do_uphold(self, call: Call, person: Person) -> None:
+        await self._resolve(call, person, "uphold")
+
+    async def _do_false_positive(self, call: Call, person: Person) -> None:
+        await self._resolve(call, person, "false_positive")
 
     async def _do_resubmit(self, call: Call, person: Person) -> None:
         sid = int(call.args["submission_id"])

@@ -40,6 +40,9 @@ QUOTE_MAX = 700            # a finding's excerpt or a policy quote: enough to re
 DRAFT_MAX = 2800           # the draft on an approval card, in one section
 
 ACTION_PREFIX = "steward:"
+# The buttons app.py answers; a reply's other actions are not drawn (a button must never do nothing).
+BUTTONS = frozenset({"submit", "dispute", "ask", "approve", "reject", "changes", "unvote", "comment", "withdraw",
+                     "resubmit", "uphold", "false_positive"})
 VERDICT_ICON = {"allow": ":white_check_mark:", "review": ":warning:", "block": ":no_entry:"}
 KIND_ICON = {"answer": ":books:", "not_covered": ":grey_question:", "error": ":x:", "notice": ":information_source:",
              "list": ":clipboard:", "submission": ":inbox_tray:"}
@@ -47,6 +50,7 @@ VOTE_WORDS = {"approve": "approved", "reject": "rejected", "changes": "asked for
 
 # Modal callback ids and block ids (app.py routes on them; translate.py reads them back).
 DISPUTE_VIEW, CHANGES_VIEW, CHECK_VIEW = "steward_dispute", "steward_changes", "steward_check"
+COMMENT_VIEW = "steward_comment"
 NOTE_BLOCK, NOTE_INPUT = "note", "note_input"
 
 
@@ -56,7 +60,7 @@ def cut(text: str, limit: int) -> str:
         return text
     head = text[:limit - 1]
     space = head.rfind(" ")
-    if space > limit * 0.6:
+    if not text[limit - 1].isspace() and space > limit * 0.6:     # mid-word: back to the last whole word
         head = head[:space]
     return head.rstrip() + "…"
 
@@ -156,7 +160,7 @@ def reply_blocks(reply: Reply, *, max_blocks: int = MESSAGE_BLOCKS_MAX) -> list[
     tail: list[Block] = _facts(reply)
     if reply.approval is not None:
         tail += approval_blocks(reply.approval)
-    actions = [a for a in reply.actions if a.id != "dispute"]
+    actions = [a for a in reply.actions if a.id in BUTTONS and a.id != "dispute"]
     if reply.kind == "check" and reply.findings:
         c = reply.findings[0].citation
         actions.append(Action(id="ask", label="Ask about this policy",
@@ -179,7 +183,7 @@ def reply_blocks(reply: Reply, *, max_blocks: int = MESSAGE_BLOCKS_MAX) -> list[
 
 def fallback_text(reply: Reply) -> str:
     """The notification text (and what screen readers say first)."""
-    return cut(f"{reply.title}: {reply.body}" if reply.body else reply.title, FALLBACK_MAX)
+    return escape(cut(f"{reply.title}: {reply.body}" if reply.body else reply.title, FALLBACK_MAX - 200))
 
 
 def message(reply: Reply) -> dict[str, Any]:
@@ -220,6 +224,11 @@ def dispute_modal(finding: ReplyFinding | None, finding_id: str) -> dict[str, An
 def changes_modal(submission_id: int, version: int) -> dict[str, Any]:
     return note_modal(CHANGES_VIEW, f"Request changes #{submission_id}", "What should change?",
                       f"{submission_id}:{version}")
+
+
+def comment_modal(submission_id: int) -> dict[str, Any]:
+    return note_modal(COMMENT_VIEW, f"Comment on #{submission_id}", "Your comment", str(submission_id),
+                      hint="The requester and the approvers see it.")
 
 
 def home_view(recent: Sequence[ApprovalView], pending: Sequence[ApprovalView], *, is_coe: bool,

@@ -181,6 +181,11 @@ class FacadeShim:
             person.email, f["rule"], reason, category=f["category"], phrase=f.get("excerpt", ""),
             severity=f["severity"], corpus_version=row.corpus_version, check_id=row.id, idempotency_key=key))
 
+    async def resolve_dispute(self, person: Person, dispute_id: int, decision: str, note: str = "", *,
+                              key: str | None = None) -> Outcome:
+        return _outcome(await self.workflow.resolve_dispute(dispute_id, person.email, decision, note,
+                                                            idempotency_key=key))
+
     # -- reading --------------------------------------------------------------------------------
 
     async def mine(self, person: Person) -> Outcome:

@@ -12,14 +12,20 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from adapters.slack.blocks import ACTION_PREFIX, CHANGES_VIEW, DISPUTE_VIEW, NOTE_BLOCK, NOTE_INPUT
+from adapters.slack.blocks import (
+    ACTION_PREFIX,
+    BUTTONS,
+    CHANGES_VIEW,
+    COMMENT_VIEW,
+    DISPUTE_VIEW,
+    NOTE_BLOCK,
+    NOTE_INPUT,
+)
 
 APPROVE = frozenset({"white_check_mark", "heavy_check_mark", "+1", "ballot_box_with_check"})
 REJECT = frozenset({"x", "-1"})
 CHANGES = frozenset({"memo"})
 COMMANDS = {"/canipost": "check", "/policy": "ask", "/coe": "coe"}
-BUTTONS = frozenset({"submit", "dispute", "ask", "approve", "reject", "changes", "unvote", "withdraw",
-                     "resubmit", "mark_posted"})
 
 
 class Malformed(ValueError):
@@ -102,15 +108,14 @@ def mention(event: dict[str, Any], event_id: str | None, bot_user_id: str | None
 
 
 def _args(value: str | None) -> dict[str, Any]:
+    """Steward's buttons carry a JSON object of ids; a bare value (an older card's "3") is kept as is."""
     if not value:
         return {}
     try:
         args = json.loads(value)
     except ValueError:
-        raise Malformed("button value is not JSON") from None
-    if not isinstance(args, dict):
-        raise Malformed("button value is not an object")
-    return args
+        return {"value": value}
+    return args if isinstance(args, dict) else {"value": value}
 
 
 def block_action(payload: dict[str, Any]) -> Call | None:
@@ -154,6 +159,10 @@ def view_submission(payload: dict[str, Any]) -> Call | None:
     key = f"{view.get('id', '')}:{view.get('hash', '')}"
     if view.get("callback_id") == DISPUTE_VIEW:
         return Call(op="dispute", user=user, key=key, args={"finding_id": meta, "reason": note})
+    if view.get("callback_id") == COMMENT_VIEW:
+        if not meta.isdigit():
+            raise Malformed("bad private_metadata")
+        return Call(op="comment", user=user, key=key, args={"submission_id": int(meta), "text": note})
     if view.get("callback_id") == CHANGES_VIEW:
         sid, _, version = meta.partition(":")
         if not (sid.isdigit() and version.isdigit()):
