@@ -35,6 +35,8 @@ log = logging.getLogger("steward.slack")
 # What the app subscribes to; manifest.yml declares exactly these (tests/test_slack_manifest.py).
 COMMANDS = ("/canipost", "/policy", "/coe")
 EVENTS = ("app_home_opened", "app_mention", "message", "reaction_added", "reaction_removed")
+# The "message" listener takes DMs (questions, drafts) and thread replies in public and private channels.
+MESSAGE_EVENTS = ("message.im", "message.channels", "message.groups")
 MESSAGE_SHORTCUT = "check_with_steward"
 ASK_VIEW, RESUBMIT_VIEW = "steward_ask", "steward_resubmit"
 PLATFORM = "slack"
@@ -93,14 +95,21 @@ class SlackBot:
         bolt = self.bolt
         for name in COMMANDS:
             bolt.command(name)(self._on_command)
-        bolt.event("reaction_added")(self._on_reaction)
-        bolt.event("reaction_removed")(self._on_reaction)
-        bolt.event("message")(self._on_message)
-        bolt.event("app_mention")(self._on_mention)
-        bolt.event("app_home_opened")(self._on_home)
+        listeners = {"reaction_added": self._on_reaction, "reaction_removed": self._on_reaction,
+                     "message": self._on_message, "app_mention": self._on_mention, "app_home_opened": self._on_home}
+        for event in EVENTS:
+            bolt.event(event)(listeners[event])
         bolt.shortcut(MESSAGE_SHORTCUT)(self._on_shortcut)
         bolt.action(re.compile("^" + re.escape(blocks.ACTION_PREFIX)))(self._on_action)
         bolt.view(re.compile(".*"))(self._on_view)
+        # Last: anything else Slack sends is received and ignored (acked, so it is not retried).
+        anything = re.compile(".*")
+        for kind in (bolt.event, bolt.action, bolt.shortcut, bolt.options):
+            kind(anything)(self._ignore)
+
+    @staticmethod
+    async def _ignore(ack: Callable[..., Awaitable[None]]) -> None:
+        await ack()
 
     def _first_time(self, key: str | None) -> bool:
         """False for an event id seen lately (Slack's retries of the same delivery)."""

@@ -81,12 +81,17 @@ def events_handler(bot: SlackBot, settings: SlackSettings) -> Any:
     return handle
 
 
+def socket_handler(bot: SlackBot, settings: SlackSettings) -> AsyncSocketModeHandler:
+    """Bolt's Socket Mode handler on the bot's app; its Web API calls go to SLACK_API_URL too."""
+    assert settings.app_token is not None
+    app_client = AsyncWebClient(base_url=settings.api_url)       # apps.connections.open takes the app token
+    return AsyncSocketModeHandler(bot.bolt, settings.app_token.get_secret_value(), web_client=app_client)
+
+
 def _socket_mode(bot: SlackBot, settings: SlackSettings) -> Any:
     async def run(_app: web.Application) -> AsyncIterator[None]:
-        assert settings.app_token is not None
         await bot.start()
-        handler = AsyncSocketModeHandler(bot.bolt, settings.app_token.get_secret_value())
-        handler.client.web_client.base_url = settings.api_url
+        handler = socket_handler(bot, settings)
         await handler.connect_async()
         try:
             yield
