@@ -31,7 +31,8 @@ SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 ADA = "ada.lovelace@northwindlabs.com"         # engineering: her claims go to the engineering advisors
 DEV = "dev.patel@northwindlabs.com"            # an engineering advisor
 PRIYA = "priya.shah@northwindlabs.com"         # sales: may not vote on engineering drafts
-USERS = {"UADA": ADA, "UDEV": DEV, "UPRIYA": PRIYA, "UMARIA": "maria.lopez@northwindlabs.com"}
+USERS = {"UADA": ADA, "UDEV": DEV, "UPRIYA": PRIYA, "UMARIA": "maria.lopez@northwindlabs.com",
+         "UGUEST": ""}
 ENG_CHANNEL = "C05ENGSOCIAL"
 HUB_CHANNEL = "C05SOCIALHUB"
 CONTEST = "Enter our contest to win an Atlas hoodie #employee"
@@ -247,3 +248,101 @@ async def test_url_verification_challenge(harness: Harness) -> None:
     async with harness.http.post(harness.url, data=body, headers=headers) as resp:
         assert resp.status == 200
         assert "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" in await resp.text()
+
+
+def view_submission(user: str, view_id: str, callback_id: str, meta: str, note: str) -> dict[str, Any]:
+    return {"type": "view_submission", "user": {"id": user}, "team": {"id": "T0001"}, "api_app_id": "A0001",
+            "trigger_id": "trig.v", "view": {"id": view_id, "hash": "h1", "type": "modal", "callback_id": callback_id,
+                                             "private_metadata": meta, "state": {"values": {
+                                                 "note": {"note_input": {"type": "plain_text_input",
+                                                                         "value": note}}}}}}
+
+
+async def test_message_shortcut_opens_a_modal_with_the_verdict(harness: Harness) -> None:
+    h, slack = harness, harness.slack
+    await h.interactive({"type": "message_action", "callback_id": "check_with_steward", "user": {"id": "UADA"},
+                         "team": {"id": "T0001"}, "trigger_id": "trig.sc", "channel": {"id": "C0PUB"},
+                         "message": {"type": "message", "text": CLAIM, "ts": "1700000000.5"},
+                         "response_url": slack.response_url("sc")})
+    opened = (await slack.wait_for("views.open"))[0].args
+    assert opened["trigger_id"] == "trig.sc"                    # opened at once: a trigger id lives 3 seconds
+    updated = (await slack.wait_for("views.update"))[0].args
+    assert updated["view_id"] == "V0001" and "Needs review" in json.dumps(updated["view"])
+
+
+async def test_dispute_button_modal_and_submission(harness: Harness, db: Database) -> None:
+    h, slack = harness, harness.slack
+    await h.command("/canipost", CLAIM, "UADA", "c")
+    checked = (await slack.wait_for("respond:c"))[0].args
+    value = button_value(checked["blocks"], "steward:dispute")
+    await h.interactive(SlackSigner.button("steward:dispute", value, "UADA", response_url=slack.response_url("d")))
+    modal = (await slack.wait_for("views.open"))[0].args["view"]
+    assert modal["callback_id"] == "steward_dispute" and modal["private_metadata"] == json.loads(value)["finding_id"]
+    empty = await h.interactive(view_submission("UADA", "V1", "steward_dispute", modal["private_metadata"], ""))
+    assert empty.status == 200                                        # answered with a field error, nothing stored
+    await h.interactive(view_submission("UADA", "V1", "steward_dispute", modal["private_metadata"],
+                                        "It quotes the Gartner ranking, with the source."))
+    told = (await slack.wait_for("chat.postMessage"))
+    await h.bot.drain()
+    assert any(c.args["channel"] == "UADA" and "Dispute #1" in texts(c.args) for c in told)
+    assert any(c.args["channel"] == ENG_CHANNEL and "Dispute #1" in texts(c.args)
+               for c in slack.calls_to("chat.postMessage"))                       # the approvers get it
+
+
+async def test_request_changes_modal_reaches_the_requester_with_a_resubmit_button(harness: Harness) -> None:
+    h, slack = harness, harness.slack
+    card_ts = await submitted_card(h)
+    args = json.dumps({"submission_id": 1, "version": 1})
+    await h.interactive(SlackSigner.button("steward:changes", args, "UDEV", channel=ENG_CHANNEL, message_ts=card_ts))
+    modal = (await slack.wait_for("views.open"))[0].args["view"]
+    assert modal["callback_id"] == "steward_changes"
+    await h.interactive(view_submission("UDEV", "V2", "steward_changes", modal["private_metadata"],
+                                        "Name the Gartner report."))
+    await slack.wait_for("chat.update")
+    await h.bot.drain()
+    dm = [c.args for c in slack.calls_to("chat.postMessage") if c.args["channel"] == "DADA"]
+    assert dm and "Changes requested" in texts(dm[-1]) and "Name the Gartner report." in texts(dm[-1])
+    assert "steward:resubmit" in texts(dm[-1])
+
+
+async def test_dm_question_mention_policy_and_coe(harness: Harness) -> None:
+    h, slack = harness, harness.slack
+    await h.event({"type": "message", "channel_type": "im", "channel": "DADA", "user": "UADA",
+                   "text": "who approves posts about lawsuits?", "ts": "1700000000.2"})
+    answer = (await slack.wait_for("chat.postMessage"))[0].args
+    assert answer["channel"] == "DADA" and "legal" in texts(answer).lower()
+    await h.event({"type": "app_mention", "channel": "C0PUB", "user": "UADA", "ts": "1700000000.3",
+                   "text": f"<@UBOT> {CLAIM}"})
+    private = (await slack.wait_for("chat.postEphemeral"))[0].args
+    assert private["channel"] == "C0PUB" and private["user"] == "UADA" and "Needs review" in texts(private)
+    await h.command("/policy", "can I share a customer's logo?", "UADA", "p")
+    assert (await slack.wait_for("respond:p"))[0].args["response_type"] == "ephemeral"
+    await h.command("/coe", "pending", "UADA", "coe1")
+    assert "Only the CoE" in texts((await slack.wait_for("respond:coe1"))[0].args)
+    await h.command("/coe", "pending", "UMARIA", "coe2")
+    assert "waiting" in texts((await slack.wait_for("respond:coe2"))[0].args).lower()
+
+
+async def test_app_home_shows_my_submissions_and_my_queue(harness: Harness) -> None:
+    h, slack = harness, harness.slack
+    await submitted_card(h)
+    await h.event({"type": "app_home_opened", "user": "UDEV", "channel": "DDEV", "tab": "home"})
+    home = (await slack.wait_for("views.publish"))[0].args
+    assert home["user_id"] == "UDEV"
+    assert "Waiting for your decision (1)" in json.dumps(home["view"]) and "steward:approve" in json.dumps(home["view"])
+
+
+async def test_someone_slack_gives_no_email_gets_a_kind_message(harness: Harness) -> None:
+    h, slack = harness, harness.slack
+    await h.command("/canipost", "hello", "UGUEST", "g")
+    told = (await slack.wait_for("respond:g"))[0].args
+    assert "don't know who you are" in texts(told) and "users:read.email" in texts(told)
+
+
+async def test_identity_is_looked_up_once_and_cached(harness: Harness) -> None:
+    h, slack = harness, harness.slack
+    for n in range(3):
+        await h.command("/canipost", f"Sunrise run {n}", "UPRIYA", f"i{n}")
+    await slack.wait_for("respond:i2")
+    await h.bot.drain()
+    assert len([c for c in slack.calls_to("users.info") if c.args.get("user") == "UPRIYA"]) == 1

@@ -40,7 +40,7 @@ class Failure:
 
 @dataclass
 class FakeSlack:
-    users: dict[str, str] = field(default_factory=dict)          # user id → e-mail
+    users: dict[str, str] = field(default_factory=dict)          # user id → e-mail ("": a guest without one)
     bot_user_id: str = "UBOT"
     calls: list[Call] = field(default_factory=list)
     failures: dict[str, list[Failure]] = field(default_factory=dict)
@@ -154,8 +154,8 @@ class FakeSlack:
         uid = args.get("user", "")
         if uid not in self.users:
             return {"ok": False, "error": "user_not_found"}
-        return {"ok": True, "user": {"id": uid, "name": uid.lower(), "is_bot": False,
-                                     "profile": {"email": self.users[uid], "real_name": f"User {uid}"}}}
+        profile = {"real_name": f"User {uid}"} | ({"email": self.users[uid]} if self.users[uid] else {})
+        return {"ok": True, "user": {"id": uid, "name": uid.lower(), "is_bot": False, "profile": profile}}
 
     def _users_lookupByEmail(self, args: dict[str, Any]) -> dict[str, Any]:
         for uid, email in self.users.items():
