@@ -1,8 +1,9 @@
 """The bolt listeners: every Slack entry point acknowledged first, then translated and handed to the facade.
 
-Slack gives an app 3 seconds to acknowledge. Every listener here calls `ack()` before anything
-else and bolt (process_before_response=False) answers the HTTP request at that moment; the work
-continues in the listener's task. `authorize` answers from memory (one auth.test at start-up), so
+Slack gives an app 3 seconds to acknowledge. Every listener here only acks, translates the payload
+(pure, microseconds) and starts the work as a background task, so bolt can run it inline
+(process_before_response=True: no polling for the ack) and answer at once. The work runs after,
+at most WORKERS at a time so a burst queues instead of piling onto the database. `authorize` answers from memory (one auth.test at start-up), so
 nothing slow runs before the ack. Retried deliveries are absorbed twice: an in-process memory of
 recent event ids (a retried DM is not answered twice) and the core's idempotency keys, which make
 a retried vote, submit or comment change nothing on any replica.
@@ -17,6 +18,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import aiohttp
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.errors import SlackApiError
@@ -40,6 +42,7 @@ MESSAGE_EVENTS = ("message.im", "message.channels", "message.groups")
 MESSAGE_SHORTCUT = "check_with_steward"
 ASK_VIEW, RESUBMIT_VIEW = "steward_ask", "steward_resubmit"
 PLATFORM = "slack"
+WORKERS = 4
 
 # Refusals a reaction or a thread reply on an ordinary message gets: not for Steward, said to nobody.
 SILENT = frozenset({"not_found"})
@@ -55,8 +58,10 @@ class SlackBot:
                                                 retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=1)])
         self.identities = Identities(steward, self.client, ttl=settings.identity_ttl)
         self.auth = AuthorizeResult(enterprise_id=None, team_id=None, bot_token=token)
+        self.session: aiohttp.ClientSession | None = None
         self._seen: OrderedDict[str, None] = OrderedDict()
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._workers = asyncio.Semaphore(WORKERS)
         self._dispatching: asyncio.Task[None] | None = None
         self._dispatch_again = False
         async def authorize(enterprise_id: str | None = None, team_id: str | None = None,
@@ -65,14 +70,18 @@ class SlackBot:
 
         secret = settings.signing_secret.get_secret_value() if settings.signing_secret else None
         self.bolt = AsyncApp(client=self.client, signing_secret=secret, authorize=authorize,
-                             request_verification_enabled=secret is not None, process_before_response=False,
+                             request_verification_enabled=secret is not None, process_before_response=True,
                              url_verification_enabled=True, ssl_check_enabled=True, name="steward")
         self._register()
 
     # ------------------------------------------------------------------ start-up
 
-    async def start(self) -> None:
-        """One auth.test at start-up, so `authorize` never calls Slack before an ack."""
+    async def start(self, session: aiohttp.ClientSession | None = None) -> None:
+        """Share one HTTP connection pool for every Web API call and response URL (a new TCP
+        connection per call costs more than the call), then one auth.test, so `authorize` never
+        calls Slack before an ack."""
+        self.session = session or self.session or aiohttp.ClientSession()
+        self.client.session = self.session
         try:
             found = await self.client.auth_test()
             self.auth = AuthorizeResult(enterprise_id=found.get("enterprise_id"), team_id=found.get("team_id"),
@@ -123,7 +132,11 @@ class SlackBot:
         return True
 
     def _later(self, work: Awaitable[Any]) -> None:
-        task = asyncio.ensure_future(work)
+        async def bounded() -> None:
+            async with self._workers:
+                await work
+
+        task = asyncio.ensure_future(bounded())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -391,7 +404,7 @@ class SlackBot:
         content = blocks.message(reply)
         try:
             if call.response_url:
-                await AsyncWebhookClient(call.response_url).send(
+                await AsyncWebhookClient(call.response_url, session=self.session).send(
                     response_type="ephemeral", replace_original=False, **content)
             elif call.args.get("_view_id") and call.op not in ("ask_modal", "resubmit_modal"):
                 await self.client.views_update(view_id=call.args["_view_id"], view=blocks.reply_modal(reply))

@@ -63,7 +63,6 @@ class FacadeShim:
 
     async def check(self, person: Person, text: str, platform: str) -> Reply:
         from bot.checker.reply import check_reply
-        from bot.store.tables import CheckRecord
 
         refused = self.steward.refuse_draft(text)
         if refused or "\x00" in text:
@@ -71,13 +70,7 @@ class FacadeShim:
         wf = self.workflow
         suppressions = await wf.suppressions_for(wf.directory.department_of(person.email))
         result = self.steward.check(text, suppressions, person.email)
-        check_id = await wf.record_check(person.email, result, draft=text, platform=platform)
-        async with wf.db.transaction() as session:   # the older record_check keeps neither draft nor findings
-            row = await session.get(CheckRecord, check_id)
-            assert row is not None
-            row.draft = text
-            row.findings = [{"rule": f.rule, "category": f.category, "severity": f.severity,
-                             "span": list(f.span), "excerpt": text[f.span[0]:f.span[1]]} for f in result.findings]
+        check_id = await self._record_check(person, result, text, platform)
         route = result.route["approvers"] if result.route else ""
         reply = check_reply(result, text, self.steward.corpus, route_label=route)
         findings = tuple(f.model_copy(update={"id": f"{check_id}-{n}", "span": result.findings[n].span})
@@ -89,6 +82,30 @@ class FacadeShim:
         actions += tuple(Action(id="dispute", label="This finding is wrong", value=f.id, args={"finding_id": f.id})
                          for f in findings)
         return reply.model_copy(update={"check_id": check_id, "findings": findings, "actions": actions})
+
+    async def _record_check(self, person: Person, result: Any, text: str, platform: str) -> int:
+        """One retried transaction that keeps the draft and findings (the older record_check keeps neither)."""
+        import hashlib
+
+        from bot.store.tables import CheckRecord
+
+        wf = self.workflow
+        row_values = dict(
+            actor=person.email, department=wf.directory.department_of(person.email), platform=platform,
+            verdict=result.verdict, categories=list(dict.fromkeys(f.category for f in result.findings)),
+            rules=sorted({f.rule for f in result.findings}), corpus_version=result.corpus_version,
+            draft_hash=hashlib.sha256(text.encode()).hexdigest(), draft=text,
+            findings=[{"rule": f.rule, "category": f.category, "severity": f.severity, "span": list(f.span),
+                       "excerpt": text[f.span[0]:f.span[1]]} for f in result.findings])
+
+        async def add(session: Any) -> int:
+            row = CheckRecord(at=wf.clock.now(), **row_values)
+            session.add(row)
+            await session.flush()
+            assert row.id is not None
+            return row.id
+
+        return await wf.db.retrying(add)
 
     async def ask(self, person: Person, question: str, platform: str) -> Reply:
         return await self.steward.ask_reply(question, person.email, platform)

@@ -12,6 +12,7 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
@@ -38,15 +39,31 @@ def mount(app: web.Application, steward: Any, settings: SlackSettings) -> SlackB
     facade = adapt(steward)
     bot = SlackBot(facade, settings)
     token = settings.bot_token.get_secret_value() if settings.bot_token else None
-    facade.register_sender("slack", SlackSender(AsyncWebClient(token=token, base_url=settings.api_url)))
+    sender = SlackSender(AsyncWebClient(token=token, base_url=settings.api_url))
+    facade.register_sender("slack", sender)
     app[BOT_KEY] = bot
+    app.cleanup_ctx.append(_lifetime(bot, sender))
     if settings.socket_mode:
         app.cleanup_ctx.append(_socket_mode(bot, settings))
     else:
         app.router.add_post(EVENTS_PATH, events_handler(bot, settings))
-        app.on_startup.append(lambda _app: bot.start())
-    app.on_cleanup.append(lambda _app: bot.drain())
     return bot
+
+
+def _lifetime(bot: SlackBot, sender: SlackSender) -> Any:
+    """One connection pool for the app's and the sender's Web API calls; on the way out, the work
+    started after acks finishes before the pool closes."""
+    async def run(_app: web.Application) -> AsyncIterator[None]:
+        session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
+        sender.client.session = session
+        await bot.start(session)
+        try:
+            yield
+        finally:
+            await bot.drain()
+            await session.close()
+
+    return run
 
 
 def events_handler(bot: SlackBot, settings: SlackSettings) -> Any:
@@ -90,7 +107,6 @@ def socket_handler(bot: SlackBot, settings: SlackSettings) -> AsyncSocketModeHan
 
 def _socket_mode(bot: SlackBot, settings: SlackSettings) -> Any:
     async def run(_app: web.Application) -> AsyncIterator[None]:
-        await bot.start()
         handler = socket_handler(bot, settings)
         await handler.connect_async()
         try:
