@@ -63,10 +63,15 @@ def steward_on(url: str) -> Steward:
 # ---------------------------------------------------------------------- the server process
 
 async def serve(url: str, api_url: str, port: int) -> None:
-    steward = steward_on(url)
     app = web.Application()
-    mount(app, steward, SlackSettings(SLACK_BOT_TOKEN="xoxb-bench", SLACK_SIGNING_SECRET=SECRET,
-                                      SLACK_API_URL=api_url))
+    if url == "bare":             # the peer: the same server stack answering 200 with no Slack app at all
+        async def ok(_request: web.Request) -> web.Response:
+            return web.Response(text="")
+
+        app.router.add_post("/slack/events", ok)
+    else:
+        mount(app, steward_on(url), SlackSettings(SLACK_BOT_TOKEN="xoxb-bench", SLACK_SIGNING_SECRET=SECRET,
+                                                  SLACK_API_URL=api_url))
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()
@@ -148,11 +153,37 @@ async def load(url: str, plan: list[tuple[str, str, str]], sign: SlackSigner, ra
     return latencies
 
 
+async def run_server(url: str, slack: FakeSlack, port: int, plan: list[tuple[str, str, str]],
+                     rate: float) -> tuple[list[float], float]:
+    """Start a server process, send the plan, stop it (it drains); latencies and its CPU seconds."""
+    server = subprocess.Popen([sys.executable, __file__, "--serve", url, slack.api_url, str(port)],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout is not None
+        line = await asyncio.to_thread(server.stdout.readline)
+        assert line.strip() == "ready", line
+        sign = SlackSigner(SECRET, f"http://127.0.0.1:{port}/slack/events")
+        latencies = await load(sign.url, plan, sign, rate)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        _pid, _status, usage = await asyncio.to_thread(os.wait4, server.pid, 0)
+    return latencies, usage.ru_utime + usage.ru_stime
+
+
+def summary(lat: list[float]) -> str:
+    lat = sorted(lat)
+    p = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))]  # noqa: E731
+    return (f"median {statistics.median(lat):.1f} ms, p95 {p(0.95):.1f} ms, p99 {p(0.99):.1f} ms, "
+            f"max {lat[-1]:.1f} ms")
+
+
 async def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rate", type=float, default=200.0)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--database-url", default="")
+    parser.add_argument("--peer", action="store_true",
+                        help="first send the same load to a bare aiohttp server: the machine's noise floor")
     parser.add_argument("--serve", nargs=3, metavar=("URL", "API_URL", "PORT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
@@ -175,19 +206,12 @@ async def main() -> int:
     async with FakeSlack(users=dict(USERS)) as slack:
         cards = await prepare(url, slack, cards_wanted)
         port = 18000 + os.getpid() % 1000
-        server = subprocess.Popen([sys.executable, __file__, "--serve", url, slack.api_url, str(port)],
-                                  stdout=subprocess.PIPE, text=True)
-        try:
-            assert server.stdout is not None
-            line = await asyncio.to_thread(server.stdout.readline)
-            assert line.strip() == "ready", line
-            sign = SlackSigner(SECRET, f"http://127.0.0.1:{port}/slack/events")
-            plan = requests(sign, slack, total, cards)
-            before = len(slack.calls)
-            latencies = await load(sign.url, plan, sign, args.rate)
-        finally:
-            server.send_signal(signal.SIGTERM)
-            await asyncio.to_thread(server.wait, 120)
+        sign = SlackSigner(SECRET, f"http://127.0.0.1:{port}/slack/events")
+        plan = requests(sign, slack, total, cards)
+        if args.peer:
+            peer, _ = await run_server("bare", slack, port + 1, plan, args.rate)
+        before = len(slack.calls)
+        latencies, cpu = await run_server(url, slack, port, plan, args.rate)
         calls = slack.calls[before:]
 
     kinds = [k for k, _, _ in plan]
@@ -203,8 +227,11 @@ async def main() -> int:
     updates = sum(1 for c in calls if c.method == "chat.update")
     lat = sorted(latencies)
     p = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))]  # noqa: E731
-    print(f"requests {len(lat)} at {args.rate:.0f}/s: median {statistics.median(lat):.1f} ms, p95 {p(0.95):.1f} ms, "
-          f"p99 {p(0.99):.1f} ms, max {lat[-1]:.1f} ms")
+    load_avg = os.getloadavg()[0]
+    print(f"requests {len(lat)} at {args.rate:.0f}/s (load average {load_avg:.1f} on {os.cpu_count()} cores)")
+    print(f"  Steward's Slack app: {summary(lat)}; server CPU {cpu:.1f} s for {args.seconds:.0f} s of load")
+    if args.peer:
+        print(f"  bare aiohttp peer:   {summary(peer)}")
     print(f"checks: {checks} sent, {recorded_checks - cards_wanted} recorded, {answered} answered; "
           f"votes: {votes} sent (+{kinds.count('retry')} retries), {recorded_votes} recorded, "
           f"{approved} approved, {updates} cards updated; ignored events: {kinds.count('ignored')}")
