@@ -239,6 +239,9 @@ async def test_signatures_timestamps_and_malformed_payloads_never_500(harness: H
     nobody = {"type": "view_submission", "user": {"id": "UADA"},
               "view": {"type": "modal", "id": "V1", "callback_id": "nobody", "state": {"values": {}}}}
     assert (await h.interactive(nobody)).status == 200
+    odd_state = {**nobody, "view": {**nobody["view"], "callback_id": "steward_dispute",
+                                    "state": {"values": {"note": ["not", "a", "dict"]}}}}
+    assert (await h.interactive(odd_state)).status == 200          # a field error for the modal, no crash
     await h.bot.drain()
 
 

@@ -193,8 +193,7 @@ class SlackBot:
     async def _on_view(self, ack: Callable[..., Awaitable[None]], body: dict[str, Any]) -> None:
         view = body.get("view") or {}
         callback = view.get("callback_id")
-        note = str((((view.get("state") or {}).get("values") or {}).get(blocks.NOTE_BLOCK) or {})
-                   .get(blocks.NOTE_INPUT, {}).get("value") or "").strip()
+        note = translate.view_note(view)
         if callback in (blocks.DISPUTE_VIEW, blocks.COMMENT_VIEW, ASK_VIEW, RESUBMIT_VIEW) and not note:
             await ack(response_action="errors", errors={blocks.NOTE_BLOCK: "Please write something first."})
             return

@@ -145,6 +145,14 @@ def block_action(payload: dict[str, Any]) -> Call | None:
                 response_url=str(payload.get("response_url") or ""), trigger_id=str(payload.get("trigger_id") or ""))
 
 
+def view_note(view: dict[str, Any]) -> str:
+    """The text typed into a Steward modal's note field ("" when absent or not shaped as Slack sends it)."""
+    node: Any = view
+    for name in ("state", "values", NOTE_BLOCK, NOTE_INPUT, "value"):
+        node = node.get(name) if isinstance(node, dict) else None
+    return node.strip() if isinstance(node, str) else ""
+
+
 def view_submission(payload: dict[str, Any]) -> Call | None:
     """The dispute and request-changes modals → dispute(finding, reason) / vote(changes, note)."""
     view = payload.get("view")
@@ -153,8 +161,7 @@ def view_submission(payload: dict[str, Any]) -> Call | None:
     user = (payload.get("user") or {}).get("id")
     if not isinstance(user, str):
         raise Malformed("no user")
-    values = (view.get("state") or {}).get("values") or {}
-    note = str(((values.get(NOTE_BLOCK) or {}).get(NOTE_INPUT) or {}).get("value") or "").strip()
+    note = view_note(view)
     meta = str(view.get("private_metadata") or "")
     key = f"{view.get('id', '')}:{view.get('hash', '')}"
     if view.get("callback_id") == DISPUTE_VIEW:
