@@ -64,6 +64,7 @@ class SlackBot:
         self._workers = asyncio.Semaphore(WORKERS)
         self._dispatching: asyncio.Task[None] | None = None
         self._dispatch_again = False
+
         async def authorize(enterprise_id: str | None = None, team_id: str | None = None,
                             user_id: str | None = None) -> AuthorizeResult:
             return self.auth      # from memory: bolt calls this before every listener, before the ack
@@ -90,7 +91,6 @@ class SlackBot:
         except (TimeoutError, SlackApiError, OSError) as exc:
             log.warning("slack auth.test failed at start-up (%s); continuing without the bot's user id",
                         type(exc).__name__)
-
 
     async def drain(self) -> None:
         """Wait for the work started after acks, and the outbox pass they kicked (tests, shutdown)."""
