@@ -349,3 +349,13 @@ async def test_identity_is_looked_up_once_and_cached(harness: Harness) -> None:
     await slack.wait_for("respond:i2")
     await h.bot.drain()
     assert len([c for c in slack.calls_to("users.info") if c.args.get("user") == "UPRIYA"]) == 1
+
+
+async def test_a_web_api_failure_while_working_becomes_a_kind_message(harness: Harness) -> None:
+    h, slack = harness, harness.slack
+    slack.fail("views.open", "expired_trigger_id")
+    await h.interactive({"type": "message_action", "callback_id": "check_with_steward", "user": {"id": "UADA"},
+                         "team": {"id": "T0001"}, "trigger_id": "trig.late", "channel": {"id": "C0PUB"},
+                         "message": {"type": "message", "text": CLAIM, "ts": "1700000000.5"}})
+    told = (await slack.wait_for("chat.postMessage"))[0].args
+    assert told["channel"] == "UADA" and "Something went wrong on my side" in texts(told)

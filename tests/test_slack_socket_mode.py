@@ -98,3 +98,14 @@ def test_secrets_never_show_in_settings_output() -> None:
     s = SlackSettings(SLACK_BOT_TOKEN="xoxb-very-secret", SLACK_SIGNING_SECRET="shh",
                       _env_file=None)   # type: ignore[call-arg]
     assert "very-secret" not in repr(s) and "shh" not in str(s.model_dump())
+
+
+def test_mount_refuses_http_mode_without_a_signing_secret(corpus, tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.store.settings import sqlite_url
+
+    for name in ("SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    steward = Steward(corpus, workflow=WorkflowService(Database(sqlite_url(tmp_path / "s.db")),
+                                                       load_directory(POLICIES)))
+    with pytest.raises(SlackConfigError, match="SLACK_SIGNING_SECRET"):
+        mount(web.Application(), steward, SlackSettings(SLACK_BOT_TOKEN="xoxb-1", _env_file=None))  # type: ignore[call-arg]
