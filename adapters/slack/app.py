@@ -43,6 +43,7 @@ MESSAGE_SHORTCUT = "check_with_steward"
 ASK_VIEW, RESUBMIT_VIEW = "steward_ask", "steward_resubmit"
 PLATFORM = "slack"
 WORKERS = 4
+DISPATCH_BATCH = 50          # rows per outbox pass the app kicks: small passes keep the loop free for acks
 
 # Refusals a reaction or a thread reply on an ordinary message gets: not for Steward, said to nobody.
 SILENT = frozenset({"not_found"})
@@ -425,7 +426,7 @@ class SlackBot:
             try:
                 while True:
                     self._dispatch_again = False
-                    await self.steward.dispatch()
+                    await self.steward.dispatch(limit=DISPATCH_BATCH)
                     if not self._dispatch_again:
                         break
             except Exception:
