@@ -85,7 +85,7 @@ class SlackBot:
         self.session = session or self.session or aiohttp.ClientSession()
         self.client.session = self.session
         try:
-            found = await self.client.auth_test()
+            found = await asyncio.wait_for(self.client.auth_test(), timeout=5)   # never hold up start-up
             self.auth = AuthorizeResult(enterprise_id=found.get("enterprise_id"), team_id=found.get("team_id"),
                                         bot_token=self.auth.bot_token, bot_user_id=found.get("user_id"),
                                         bot_id=found.get("bot_id"))
