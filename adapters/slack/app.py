@@ -63,6 +63,7 @@ class SlackBot:
         self._seen: OrderedDict[str, None] = OrderedDict()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._workers = asyncio.Semaphore(WORKERS)
+        self._order: dict[tuple[str, ...], tuple[asyncio.Lock, int]] = {}
         self._dispatching: asyncio.Task[None] | None = None
         self._dispatch_again = False
 
@@ -132,10 +133,27 @@ class SlackBot:
             self._seen.popitem(last=False)
         return True
 
-    def _later(self, work: Awaitable[Any]) -> None:
+    def _later(self, work: Awaitable[Any], order: tuple[str, ...] | None = None) -> None:
+        """Run `work` after the ack, at most WORKERS at a time. Work with the same `order` key (one
+        person's reactions on one message) runs in arrival order: ✅ then its removal is a vote then
+        a withdrawal, never the other way round."""
         async def bounded() -> None:
-            async with self._workers:
-                await work
+            lock = None
+            if order is not None:
+                lock, waiting = self._order.get(order, (asyncio.Lock(), 0))
+                self._order[order] = (lock, waiting + 1)
+                await lock.acquire()
+            try:
+                async with self._workers:
+                    await work
+            finally:
+                if lock is not None and order is not None:
+                    lock.release()
+                    held, waiting = self._order[order]
+                    if waiting <= 1:
+                        del self._order[order]
+                    else:
+                        self._order[order] = (held, waiting - 1)
 
         task = asyncio.ensure_future(bounded())
         self._tasks.add(task)
@@ -154,7 +172,7 @@ class SlackBot:
         if self._first_time(event_id):
             call = _safely(translate.reaction, event, event_id)
             if call is not None:
-                self._later(self._run(call))
+                self._later(self._run(call), order=(call.user, call.args["channel"], call.args["message_id"]))
 
     async def _on_message(self, ack: Callable[..., Awaitable[None]], body: dict[str, Any],
                           event: dict[str, Any]) -> None:
