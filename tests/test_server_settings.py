@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from adapters.server.app import Config, load_config
-from adapters.server.mounts import SlackSettings
+from adapters.slack.settings import SlackSettings
 from adapters.teams.settings import TeamsSettings
 from adapters.web.settings import WebSettings
 from bot.settings import CoreSettings, ServerSettings
@@ -62,8 +62,8 @@ def test_defaults_start(env: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.parametrize(("values", "says"), [
-    ({"SLACK_BOT_TOKEN": "xoxb-1-2-abc"}, "SLACK_SIGNING_SECRET is not"),
-    ({"SLACK_SIGNING_SECRET": "abc123"}, "SLACK_BOT_TOKEN is not"),
+    ({"SLACK_BOT_TOKEN": "xoxb-1-2-abc"}, "set SLACK_SIGNING_SECRET"),
+    ({"SLACK_SIGNING_SECRET": "abc123"}, "set SLACK_BOT_TOKEN"),
     ({"TEAMS_APP_ID": "00000000-0000-0000-0000-000000000001"}, "TEAMS_APP_PASSWORD is not"),
     ({"TEAMS_APP_ID": "00000000-0000-0000-0000-000000000001", "TEAMS_APP_PASSWORD": "pw"}, "TEAMS_TENANT_ID is not"),
     ({"TEAMS_APP_PASSWORD": "pw-secret"}, "TEAMS_APP_ID is not"),

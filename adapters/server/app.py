@@ -24,7 +24,8 @@ from pydantic import ValidationError
 
 from adapters.server.logs import REQUEST_ID
 from adapters.server.metrics import Metrics
-from adapters.server.mounts import PLATFORM_MOUNTS, SlackSettings, load_mount
+from adapters.server.mounts import PLATFORM_MOUNTS, load_mount
+from adapters.slack.settings import SlackSettings
 from adapters.teams.settings import TeamsSettings
 from adapters.web.settings import WebSettings
 from bot.settings import ServerSettings

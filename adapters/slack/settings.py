@@ -37,6 +37,19 @@ class SlackSettings(BaseSettings):
         return any((self.bot_token, self.signing_secret, self.app_token))
 
     @property
+    def configured(self) -> bool:
+        """Anything of Slack's is set: the server mounts it, or says what is missing."""
+        return self.enabled
+
+    def problems(self) -> list[str]:
+        """What a half or wrongly configured Slack lacks, one line (the server's start-up check)."""
+        try:
+            self.validate_complete()
+        except SlackConfigError as exc:
+            return [str(exc)]
+        return []
+
+    @property
     def socket_mode(self) -> bool:
         return self.app_token is not None
 
