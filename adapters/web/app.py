@@ -9,7 +9,6 @@ Requests become facade calls; replies are stored as messages in the person's cha
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import json
 import logging
 import re
@@ -35,7 +34,7 @@ EMAIL = re.compile(r"^[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+$")
 MAX_BODY = 256 * 1024
 HELP = ("Type a draft to check it, or a question to ask about the policy. Commands: /check TEXT, "
         "/ask QUESTION, /mine (your submissions), /pending (waiting for your decision), /coe pending, "
-        "/coe report (CoE hub).")
+        "/coe report 30d, /coe gaps, /coe rules, /coe spokes, /coe export (CoE hub).")
 
 STEWARD = web.AppKey("web_steward", Steward)
 STORE = web.AppKey("web_store", WebStore)
@@ -346,20 +345,8 @@ async def message(request: web.Request, session: Session, body: dict[str, Any]) 
 
 
 async def _coe(steward: Steward, person: Person, args: str) -> Reply:
-    if not person.is_coe:
-        return error("CoE hub only", "The /coe commands are for the CoE hub.")
-    if args in ("", "pending"):
-        return (await steward.pending(person)).reply
-    if args.startswith("report"):
-        if importlib.util.find_spec("bot.reports") is None:
-            return notice("Reports are not in this build yet",
-                          "They arrive with the reports package; /coe pending works now.")
-        report = getattr(steward, "report", None)
-        if report is None:
-            return notice("Reports are not wired into this build yet", "/coe pending works now.")
-        out = await report(person)
-        return out.reply if isinstance(out, Outcome) else notice("Report", str(out))
-    return error("Unknown /coe command", "Use /coe pending or /coe report.")
+    """`/coe …`: the facade decides who may (the CoE hub) and answers with the report as data."""
+    return (await steward.coe(person, args)).reply
 
 
 def _int(value: object) -> int | None:

@@ -10,6 +10,7 @@ action's id and its typed args as JSON in data attributes; the page sends them b
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 from collections.abc import Iterable
@@ -106,6 +107,47 @@ def _is_draft(reply: Reply) -> bool:
             and hashlib.sha256(reply.body.encode("utf-8")).hexdigest() == reply.approval.text_hash)
 
 
+def _report(reply: Reply) -> str:
+    """A /coe report: each section's figures (with their change) and tables; the chart inline; an
+    export as a download link (data: URL, so nothing is stored on the server)."""
+    report = reply.report
+    assert report is not None
+    html = [f'<p class="card-body">{_e(report.summary)}</p>'] if report.summary else []
+    for section in report.sections:
+        html.append(f'<section class="report-section"><h4>{_e(section.title)}</h4>')
+        if section.figures:
+            html.append('<dl class="facts">' + "".join(
+                f"<dt>{_e(f.label)}</dt><dd>{_e(f.display())}{_e(_change(f.trend))}</dd>" for f in section.figures)
+                + "</dl>")
+        for table in section.tables:
+            if not table.rows:
+                html.append(f'<p class="muted">{_e(table.title)}: {_e(table.empty)}</p>')
+                continue
+            head = "".join(f'<th scope="col">{_e(c)}</th>' for c in table.columns)
+            rows = "".join("<tr>" + "".join(f"<td>{_e('' if v is None else v)}</td>" for v in row) + "</tr>"
+                           for row in table.rows)
+            html.append(f'<table class="report-table"><caption>{_e(table.title)}</caption>'
+                        f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
+        html += [f'<p class="muted">{_e(n)}</p>' for n in section.notes]
+        html.append("</section>")
+    for a in reply.attachments:
+        data = base64.b64encode(a.data).decode()
+        if a.mime == "image/png":
+            html.append(f'<img class="chart" alt="{_e(a.title or "chart")}" src="data:image/png;base64,{data}">')
+        else:
+            html.append(f'<p><a download="{_e(a.name)}" href="data:{_e(a.mime)};base64,{data}">'
+                        f"Download {_e(a.name)}</a></p>")
+    return "\n".join(html)
+
+
+def _change(trend: Any) -> str:
+    if trend is None or trend.change is None or trend.change == 0:
+        return ""
+    sign = "+" if trend.change > 0 else "−"
+    pct = f", {sign}{abs(trend.change_pct):.0f}%" if trend.change_pct is not None else ""
+    return f" ({sign}{abs(trend.change):,.4g}{pct} vs previous period)"
+
+
 def render_reply(reply: Reply, *, draft: str | None = None) -> str:
     """One card. `draft`: the text a check reply is about (its spans are underlined)."""
     tone = reply.verdict or {"error": "block", "not_covered": "muted"}.get(reply.kind, "info")
@@ -122,6 +164,8 @@ def render_reply(reply: Reply, *, draft: str | None = None) -> str:
     shown = draft if reply.kind == "check" else (reply.body if _is_draft(reply) else None)
     if reply.kind == "submission" and shown:
         html.append(f'<blockquote class="draft">{underline(shown, reply.findings)}</blockquote>')
+    elif reply.report is not None:
+        html.append(_report(reply))
     elif reply.body:
         html.append(f'<p class="card-body">{_e(reply.body)}</p>')
     if reply.kind == "check" and shown:
