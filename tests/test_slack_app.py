@@ -172,7 +172,7 @@ async def test_canipost_to_approval_by_reaction_end_to_end(harness: Harness, db:
 async def submitted_card(h: Harness, draft: str = CLAIM, channel: str = ENG_CHANNEL) -> str:
     """Ada's draft, sent for approval through the facade; the card's ts in `channel`."""
     person = await h.bot.identities.person("UADA")
-    reply = await h.bot.steward.check(person, draft, "slack")
+    reply = await h.bot.steward.check_draft(person, draft, "slack")
     assert reply.check_id is not None
     assert (await h.bot.steward.submit(person, reply.check_id)).ok
     h.bot.kick()
@@ -320,9 +320,24 @@ async def test_dm_question_mention_policy_and_coe(harness: Harness) -> None:
     await h.command("/policy", "can I share a customer's logo?", "UADA", "p")
     assert (await slack.wait_for("respond:p"))[0].args["response_type"] == "ephemeral"
     await h.command("/coe", "pending", "UADA", "coe1")
-    assert "Only the CoE" in texts((await slack.wait_for("respond:coe1"))[0].args)
+    assert "for the CoE team" in texts((await slack.wait_for("respond:coe1"))[0].args)
     await h.command("/coe", "pending", "UMARIA", "coe2")
-    assert "waiting" in texts((await slack.wait_for("respond:coe2"))[0].args).lower()
+    assert "Open submissions" in texts((await slack.wait_for("respond:coe2"))[0].args)
+
+
+async def test_coe_report_comes_with_its_chart_as_a_file(harness: Harness) -> None:
+    h, slack = harness, harness.slack
+    await h.command("/canipost", CLAIM, "UADA", "c1")
+    await slack.wait_for("respond:c1")
+    await h.command("/coe", "report 30d", "UMARIA", "r1")
+    report = (await slack.wait_for("respond:r1"))[0].args
+    assert report["response_type"] == "ephemeral" and "Checks" in texts(report)
+    assert len(report["blocks"]) <= 50
+    await slack.wait_for("files.completeUploadExternal")
+    (chart,) = slack.uploads.values()
+    assert chart.startswith(b"\x89PNG")
+    await h.command("/coe", "report last-tuesday", "UMARIA", "r2")
+    assert "can't make that report" in texts((await slack.wait_for("respond:r2"))[0].args)
 
 
 async def test_app_home_shows_my_submissions_and_my_queue(harness: Harness) -> None:

@@ -15,7 +15,7 @@ METHOD_SCOPES = {
     "chat.postMessage": {"chat:write"}, "chat.update": {"chat:write"}, "chat.postEphemeral": {"chat:write"},
     "conversations.open": {"im:write"}, "users.info": {"users:read", "users:read.email"},   # the e-mail is the identity
     "users.lookupByEmail": {"users:read.email"}, "views.open": set(), "views.update": set(),
-    "views.publish": set(), "auth.test": set(),
+    "views.publish": set(), "auth.test": set(), "files.upload_v2": {"files:write"},   # /coe charts and exports
 }
 EVENT_SCOPES = {"app_home_opened": set(), "app_mention": {"app_mentions:read"}, "message.im": {"im:history"},
                 "message.channels": {"channels:history"}, "message.groups": {"groups:history"},

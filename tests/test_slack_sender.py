@@ -84,7 +84,7 @@ async def test_the_outbox_retries_after_retry_after_and_dead_letters_reach_the_h
     steward = Steward(load_corpus(POLICIES), db=db, directory=load_directory(POLICIES), platforms=("slack",))
     steward.register_sender("slack", SlackSender(AsyncWebClient(token="xoxb-test", base_url=slack.api_url)))
     ada = await steward.whoami("slack", "UADA", email=ADA)
-    check = await steward.check(ada, CLAIM, "slack")
+    check = await steward.check_draft(ada, CLAIM, "slack")
     assert check.check_id is not None
     await steward.submit(ada, check.check_id)
     clock = steward.workflow.outbox.clock

@@ -100,7 +100,7 @@ def test_secrets_never_show_in_settings_output() -> None:
     assert "very-secret" not in repr(s) and "shh" not in str(s.model_dump())
 
 
-def test_mount_refuses_http_mode_without_a_signing_secret(corpus, tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_mount_refuses_http_mode_without_a_signing_secret(corpus, tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
     from bot.store.settings import sqlite_url
 
     for name in ("SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN"):
@@ -108,4 +108,4 @@ def test_mount_refuses_http_mode_without_a_signing_secret(corpus, tmp_path, monk
     steward = Steward(corpus, workflow=WorkflowService(Database(sqlite_url(tmp_path / "s.db")),
                                                        load_directory(POLICIES)))
     with pytest.raises(SlackConfigError, match="SLACK_SIGNING_SECRET"):
-        mount(web.Application(), steward, SlackSettings(SLACK_BOT_TOKEN="xoxb-1", _env_file=None))  # type: ignore[call-arg]
+        await mount(web.Application(), SlackSettings(SLACK_BOT_TOKEN="xoxb-1", _env_file=None), steward)  # type: ignore[call-arg]

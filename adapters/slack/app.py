@@ -281,15 +281,20 @@ class SlackBot:
         await self._tell(call, reply)
 
     async def _do_coe(self, call: Call, person: Person) -> None:
-        if not self.steward.is_coe(person):
-            await self._tell(call, error("Only the CoE runs /coe", "These commands are for the CoE hub."))
-            return
-        words = call.args["text"].split()
-        if words[:1] == ["pending"]:
-            await self._tell(call, (await self.steward.pending(person)).reply)
-            return
-        await self._tell(call, notice("CoE commands", "`/coe pending`: what waits for a decision. "
-                                                      "Reports (`/coe report …`) arrive with the reports feature."))
+        """`/coe …`: the facade decides who may and builds the report; the chart or the export
+        follows as a file in the person's DM with Steward (ephemeral messages carry no files)."""
+        out = await self.steward.coe(person, call.args["text"])
+        await self._tell(call, out.reply)
+        for attachment in out.reply.attachments:
+            try:
+                dm = await self.client.conversations_open(users=call.user)
+                await self.client.files_upload_v2(channel=dm["channel"]["id"], content=attachment.data,
+                                                  filename=attachment.name, title=attachment.title or attachment.name)
+            except (TimeoutError, SlackApiError, OSError) as exc:
+                log.warning("slack: could not upload %s for %s: %s", attachment.name, call.user, _slack_error(exc))
+                await self._tell(call, error("I couldn't attach the file",
+                                             f"Slack refused {attachment.name}; `steward report` on the server "
+                                             "writes the same file."))
 
     async def _do_check_modal(self, call: Call, person: Person) -> None:
         opened = await self.client.views_open(trigger_id=call.trigger_id, view=blocks.working_modal("Checking"))

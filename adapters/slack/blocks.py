@@ -151,7 +151,9 @@ def reply_blocks(reply: Reply, *, max_blocks: int = MESSAGE_BLOCKS_MAX) -> list[
     icon = VERDICT_ICON.get(reply.verdict or "", KIND_ICON.get(reply.kind, ""))
     head: list[Block] = [HeaderBlock(text=PlainTextObject(text=cut(reply.title, HEADER_MAX), emoji=True))]
     body: list[Block] = []
-    if reply.body:
+    if reply.report is not None:
+        body += report_blocks(reply)
+    elif reply.body:
         text = quote(reply.body, DRAFT_MAX) if reply.kind == "submission" else escape(reply.body)
         body.append(_section(f"{icon} {text}" if icon and reply.kind != "submission" else text))
     disputes = {str(a.args.get("finding_id")): a for a in reply.actions if a.id == "dispute"}
@@ -179,6 +181,38 @@ def reply_blocks(reply: Reply, *, max_blocks: int = MESSAGE_BLOCKS_MAX) -> list[
         if len(head) + len(body) + len(items) + len(tail) > max_blocks:
             items.pop(0)
     return [b.to_dict() for b in (*head, *body, *items, *tail)]
+
+
+def report_blocks(reply: Reply) -> list[Block]:
+    """A /coe report: each section's figures as fields (with the change), tables as aligned text."""
+    report = reply.report
+    assert report is not None
+    out: list[Block] = [_context(escape(report.summary))] if report.summary else []
+    for section in report.sections:
+        fields = [_md(f"*{escape(f.label)}*\n{escape(f.display())}{escape(_change(f.trend))}", FIELD_MAX)
+                  for f in section.figures][:FIELDS_MAX]
+        out.append(SectionBlock(text=_md(f"*{escape(section.title)}*"), fields=fields or None))
+        for table in section.tables:
+            out.append(_section(f"*{escape(table.title)}*\n" + (_aligned(table) if table.rows else escape(table.empty))))
+        if section.notes:
+            out.append(_context(*(escape(n) for n in section.notes)))
+    return out
+
+
+def _change(trend: Any) -> str:
+    if trend is None or trend.change is None or trend.change == 0:
+        return ""
+    sign = "+" if trend.change > 0 else "−"
+    pct = f", {sign}{abs(trend.change_pct):.0f}%" if trend.change_pct is not None else ""
+    return f" ({sign}{abs(trend.change):,.4g}{pct})"
+
+
+def _aligned(table: Any) -> str:
+    rows = [tuple(str(c) for c in table.columns),
+            *(tuple("" if v is None else str(v) for v in row) for row in table.rows)]
+    widths = [min(30, max(len(r[i]) for r in rows)) for i in range(len(table.columns))]
+    lines = ["  ".join(cut(v, widths[i]).ljust(widths[i]) for i, v in enumerate(r)).rstrip() for r in rows]
+    return "```" + cut("\n".join(lines), SECTION_MAX - 200) + "```"
 
 
 def fallback_text(reply: Reply) -> str:

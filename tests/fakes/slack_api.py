@@ -44,6 +44,7 @@ class FakeSlack:
     bot_user_id: str = "UBOT"
     calls: list[Call] = field(default_factory=list)
     failures: dict[str, list[Failure]] = field(default_factory=dict)
+    uploads: dict[str, bytes] = field(default_factory=dict)                # file id → the bytes uploaded
 
     def __post_init__(self) -> None:
         self._ts = itertools.count(1)
@@ -92,6 +93,7 @@ class FakeSlack:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/respond/{name}", self._respond)
+        app.router.add_post("/upload/{file_id}", self._upload)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -118,6 +120,13 @@ class FakeSlack:
     async def _respond(self, request: web.Request) -> web.Response:
         self._record(Call(f"respond:{request.match_info['name']}", await request.json()))
         return web.Response(text="ok")
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        """Where files.getUploadURLExternal sends the bytes (Slack answers 200 "OK")."""
+        data = await request.read()
+        self.uploads[request.match_info["file_id"]] = data
+        self._record(Call(f"upload:{request.match_info['file_id']}", {"bytes": len(data)}))
+        return web.Response(text="OK")
 
     def _record(self, call: Call) -> None:
         self.calls.append(call)
@@ -162,6 +171,15 @@ class FakeSlack:
             if email == args.get("email"):
                 return {"ok": True, "user": {"id": uid}}
         return {"ok": False, "error": "users_not_found"}
+
+    def _files_getUploadURLExternal(self, args: dict[str, Any]) -> dict[str, Any]:  # Slack's method name
+        file_id = f"F{len(self.uploads) + len(self.calls_to('files.getUploadURLExternal')):07d}"
+        return {"ok": True, "upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id}
+
+    def _files_completeUploadExternal(self, args: dict[str, Any]) -> dict[str, Any]:  # Slack's method name
+        files = args.get("files")
+        listed = json.loads(files) if isinstance(files, str) else files or []
+        return {"ok": True, "files": [{"id": f.get("id"), "title": f.get("title", "")} for f in listed]}
 
     def _conversations_open(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "channel": {"id": "D" + str(args.get("users", "")).lstrip("U")}}
