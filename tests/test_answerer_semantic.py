@@ -217,3 +217,17 @@ def test_steward_semantic_off_keeps_the_model_out_quietly(
     assert answerer.ask("can i post a photo of my badge?").answered
     assert not answerer.semantic and emb._loaded == {}
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+def test_a_question_the_model_fails_on_is_answered_by_keywords(embedder: emb.Embedder,
+                                                              monkeypatch: pytest.MonkeyPatch,
+                                                              caplog: pytest.LogCaptureFixture) -> None:
+    answerer = Answerer(load_corpus(POLICIES)).warm()
+
+    def broken(text: str) -> np.ndarray:
+        raise RuntimeError("onnxruntime: invalid input")
+
+    monkeypatch.setattr(embedder, "embed_one", broken)
+    answer = answerer.ask("can i post a photo of my badge?")
+    assert answer.answered and answer.citations[0].category == "security"
+    assert "answering it with keywords alone" in caplog.text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -74,6 +75,7 @@ DRAFT = ("This looks like a draft post rather than a question. To find out wheth
          "check it with `check` (or press the button).")
 
 _BUNDLED_VOCABULARY = BUNDLED_POLICIES / "vocabulary.yaml"
+log = logging.getLogger(__name__)
 
 
 def bundled_vocabulary() -> Vocabulary:
@@ -215,9 +217,19 @@ class Answerer:
                       confidence=round(confidence, 3), corpus_version=self.version)
 
     def _closeness(self, text: str) -> Closeness | None:
-        """How close the question is to each chunk and section; None without the model."""
+        """How close the question is to each chunk and section; None without the model.
+
+        A question the model fails on is still answered, by keywords alone.
+        """
         semantic = self.warm()._semantic
-        return semantic.search(text) if semantic is not None else None
+        if semantic is None:
+            return None
+        try:
+            return semantic.search(text)
+        except Exception as exc:  # onnxruntime raises its own unexported types
+            log.warning("semantic search failed on a question (%s: %s); answering it with keywords alone",
+                        type(exc).__name__, exc)
+            return None
 
     def rank(self, query: Query, limit: int = 1 + MAX_RELATED,
              similarity: np.ndarray | None = None) -> list[tuple[int, float]]:
