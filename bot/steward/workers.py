@@ -42,7 +42,7 @@ def _init(corpus: Corpus, with_answerer: bool) -> None:
         from bot.answerer.answerer import Answerer
 
         _answerer = Answerer(corpus)
-        _answerer.ask("warm up the index")
+        _answerer.warm()          # the embedding model and the corpus vectors, before the first question
 
 
 def _check(text: str, suppressions: tuple[Suppression, ...]) -> CheckResult:
