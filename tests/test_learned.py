@@ -100,7 +100,7 @@ def test_thresholds_come_from_cross_validation_on_the_examples(checker: Checker)
 def test_it_never_lowers_a_rule_verdict(tmp_path: Path) -> None:
     corpus_dir = tmp_path / "policies"
     shutil.copytree(POLICIES, corpus_dir)
-    shutil.copytree(LEARNED / "examples", corpus_dir / "examples")
+    shutil.copytree(LEARNED / "examples", corpus_dir / "examples", dirs_exist_ok=True)
     with_layer = Checker(load_corpus(corpus_dir))
     rules_only = Checker(load_corpus(POLICIES))
     assert with_layer.learned is not None and with_layer.learned.active

@@ -28,8 +28,7 @@ from adapters.server.mounts import PLATFORM_MOUNTS, load_mount
 from adapters.slack.settings import SlackSettings
 from adapters.teams.settings import TeamsSettings
 from adapters.web.settings import WebSettings
-from bot.settings import ServerSettings
-from bot.steward import Delivery, Sender, Steward
+from bot.steward import Delivery, Sender, ServerSettings, Steward
 
 log = logging.getLogger("steward.server")
 METRICS = web.AppKey("metrics", Metrics)

@@ -17,8 +17,7 @@ from aiohttp import web
 from adapters.server import logs
 from adapters.server.app import STATE, Config, build_app
 from adapters.web.settings import is_loopback
-from bot.steward import Steward
-from bot.store.settings import database_url, redact
+from bot.steward import Steward, database_url, redact
 
 log = logging.getLogger("steward.server")
 

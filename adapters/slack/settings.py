@@ -43,6 +43,8 @@ class SlackSettings(BaseSettings):
 
     def problems(self) -> list[str]:
         """What a half or wrongly configured Slack lacks, one line (the server's start-up check)."""
+        if not self.configured:
+            return []
         try:
             self.validate_complete()
         except SlackConfigError as exc:

@@ -83,8 +83,11 @@ def _ask_and_record(loaded: Corpus, corpus: Path | None, text: str, person: str)
 
     async def work(db: Database) -> tuple[Answer, bool]:
         steward = Steward(loaded, workflow=WorkflowService(db, directory))
+        from bot.replies import Person
+
         answer = steward.ask(text)    # the full answer (scores, confidence) for --json
-        await steward.ask_question(await steward.person(person), text, platform="cli")   # records it
+        # recorded under the --as address as given (the default names the command line itself)
+        await steward.ask_question(Person(email=person), text, platform="cli")
         return answer, answer.is_gap
 
     return with_database(work)

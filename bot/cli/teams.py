@@ -21,6 +21,7 @@ def package(
     company: Annotated[str, typer.Option(help="Shown as the app's developer.")] = "Steward",
     version: Annotated[str, typer.Option(help="The app package's version.")] = "1.0.0",
 ) -> None:
+    """Write the Teams app package (manifest v1.17 and icons) an admin uploads to Teams."""
     from adapters.teams.package import PackageError, build
 
     try:
