@@ -75,7 +75,8 @@ class Steward:
         """A server's Steward: the corpus and routing from `corpus_dir` (POLICY_DIR, else the bundled
         policies), the database (DATABASE_URL, else STEWARD_DB; schema checked), worker processes
         sized to the machine and started now (each builds its checker and answer index at start).
-        `migrate`: apply migrations (None: only on SQLite, see bot.store.migrate.ensure_schema)."""
+        `migrate`: True applies migrations; None does on SQLite only (see bot.store.migrate.ensure_schema);
+        False checks nothing at start — a server then reports a schema behind through `readiness()`."""
         from pathlib import Path
 
         from bot.directory import load_directory
@@ -88,7 +89,8 @@ class Steward:
         settings = CoreSettings()
         folder = settings.corpus_dir(Path(corpus_dir) if corpus_dir else None)
         db = Database(database_url or configured_url())
-        await ensure_schema(db, auto_upgrade=migrate)
+        if migrate is not False:
+            await ensure_schema(db, auto_upgrade=migrate)
         steward = cls(load_corpus(folder), directory=load_directory(folder), db=db, clock=clock, settings=settings,
                       workers=default_size() if workers is None else workers, platforms=platforms)
         await steward.workers.warm()
