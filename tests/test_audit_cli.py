@@ -204,7 +204,7 @@ def test_read_only_commands_do_not_wait_for_a_writer(env: dict[str, str]) -> Non
         writer.execute("UPDATE audit_head SET hash = hash")
         verify = _steward(env, "audit", "verify", timeout=20)
         assert verify.returncode == 0, verify.stderr
-        show = _steward(env, "show", "1", timeout=20)
+        show = _steward(env, "show", "1", "--as", HUB, timeout=20)
         assert show.returncode == 0 and b"Submission #1" in show.stdout, show.stderr
     finally:
         writer.execute("ROLLBACK")
