@@ -26,9 +26,7 @@ def test_the_scan_finds_the_core_settings() -> None:
 
 
 def readme_text() -> str:
-    """The README, plus the README text branches leave in docs/notes/ for the lead to paste."""
-    notes = sorted((ROOT / "docs" / "notes").glob("*.md"))
-    return "\n".join(p.read_text(encoding="utf-8") for p in [ROOT / "README.md", *notes])
+    return (ROOT / "README.md").read_text(encoding="utf-8")
 
 
 def test_every_variable_is_in_app_json_env_example_and_readme() -> None:
