@@ -88,7 +88,9 @@ def test_draft_to_approval_in_the_browser(server: Server, browser) -> None:  # t
     # The CoE lead sees it waiting.
     act_as(page, MARIA)
     say(page, "/coe pending")
-    expect(page.locator(".card-list").last).to_contain_text(f"#1 from {ADA}")
+    pending = page.locator(".card-report").last
+    expect(pending).to_contain_text("#1")
+    expect(pending).to_contain_text(ADA)
     shot(page, "03-coe-pending")
 
     # The approver: the card in the channel; a comment, then ✅; the card updates live.
@@ -116,10 +118,15 @@ def test_draft_to_approval_in_the_browser(server: Server, browser) -> None:  # t
     expect(page.locator(".card-notice", has_text=f"{DEV} commented on #1")).to_contain_text(NOTE)
     shot(page, "06-employee-approved")
 
-    # The CoE lead: nothing waiting any more.
+    # The CoE lead: nothing waiting any more, and the week's report counts the approval.
     act_as(page, MARIA)
     say(page, "/coe pending")
-    expect(page.locator(".card-list").last).to_contain_text("Nothing waiting")
+    expect(page.locator(".card-report").last).to_contain_text("Nothing is waiting")
+    say(page, "/coe report 7d")
+    report = page.locator(".card-report").last
+    expect(report).to_contain_text("Approved")
+    expect(report.locator("img.chart")).to_be_visible()
+    shot(page, "07-coe-report")
     assert errors == []
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from bot.checker.result import CheckResult, Finding, PolicyRef
-from bot.replies import Action, Outcome, Reply, error
+from bot.policy.models import Corpus
+from bot.replies import Action, Citation, Outcome, Reply, error
 from bot.workflow.messages import Outcome as WorkflowOutcome
 from bot.workflow.messages import approval_view, viewer_actions
 
@@ -28,6 +29,25 @@ def outcome(out: WorkflowOutcome, viewer: str = "", *, is_coe: bool = False) -> 
 
 def refused(code: str, message: str, title: str = "I need a bit more") -> Outcome:
     return Outcome(ok=False, code=code, reply=error(title, message))
+
+
+QUOTE_CHARS = 280
+
+
+def with_quotes(reply: Reply, corpus: Corpus) -> Reply:
+    """Each finding's citation carries the start of the section it cites, so a card can show the
+    policy's own words next to the finding (Slack, Teams and the web chat all do)."""
+    def quoted(c: Citation) -> Citation:
+        section = corpus.sections.get(c.section)
+        if section is None or c.quote:
+            return c
+        text = " ".join(section.text.split())
+        if len(text) > QUOTE_CHARS:
+            text = text[:QUOTE_CHARS].rsplit(" ", 1)[0] + " …"
+        return c.model_copy(update={"quote": text})
+
+    findings = tuple(f.model_copy(update={"citation": quoted(f.citation)}) for f in reply.findings)
+    return reply.model_copy(update={"findings": findings})
 
 
 def with_handles(reply: Reply, result: CheckResult, check_id: int | None) -> Reply:

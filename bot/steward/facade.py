@@ -239,7 +239,8 @@ class Steward:
                 self.workflow.db, self.workflow.clock, person.email, result, draft=text,
                 department=person.department, platform=platform, keep_draft=True)
         route = result.route["approvers"] if result.route else ""
-        return convert.with_handles(check_reply(result, text, self.corpus, route_label=route), result, check_id)
+        reply = convert.with_quotes(check_reply(result, text, self.corpus, route_label=route), self.corpus)
+        return convert.with_handles(reply, result, check_id)
 
     async def ask_question(self, person: Person, question: str, platform: str = "") -> Reply:
         try:
