@@ -50,11 +50,14 @@ class Rig:
     connector: FakeConnector
     url: str
     http: aiohttp.ClientSession
+    turns: Any
 
     async def post(self, activity: dict[str, Any], **headers: str) -> tuple[int, Any]:
+        """Post an activity; messages are answered 202 at once and worked after: wait for that work."""
         async with self.http.post(self.url + "/api/messages", json=activity, headers=headers) as resp:
             body = await resp.json(content_type=None) if resp.content_length != 0 else None
-            return resp.status, body
+        await self.turns.background.drain()
+        return resp.status, body
 
 
 @pytest.fixture(params=["agents", "botbuilder"])
@@ -69,11 +72,11 @@ async def rig(request: pytest.FixtureRequest, db: Database, corpus: Any,
     }).start()
     steward = Steward(corpus, db=db, directory=load_directory(POLICIES), platforms=("teams",))
     app = web.Application()
-    await mount(app, TeamsSettings(), steward)
+    turns = await mount(app, TeamsSettings(), steward)
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
     async with aiohttp.ClientSession() as http:
-        yield Rig(steward, connector, str(server.make_url("")).rstrip("/"), http)
+        yield Rig(steward, connector, str(server.make_url("")).rstrip("/"), http, turns)
     await server.close()
     await connector.close()
 

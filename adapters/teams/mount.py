@@ -11,7 +11,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from adapters.teams.connector import Connector
-from adapters.teams.host import TeamsHost
+from adapters.teams.host import Background, TeamsHost
 from adapters.teams.sender import TeamsSender
 from adapters.teams.settings import TeamsSettings
 from adapters.teams.turns import TeamsTurns
@@ -39,6 +39,7 @@ async def mount(app: web.Application, settings: TeamsSettings, steward: Steward)
     host = make_host(settings)
     connector = Connector(host.token)
     turns = TeamsTurns(steward, connector)
+    background = turns.background = Background()
     steward.register_sender("teams", TeamsSender(steward, connector))
 
     async def messages(request: web.Request) -> web.StreamResponse:
@@ -52,12 +53,13 @@ async def mount(app: web.Application, settings: TeamsSettings, steward: Steward)
                 or not isinstance(activity.get("conversation"), dict) or not activity.get("serviceUrl"):
             return web.json_response({"error": "an activity needs type, conversation and serviceUrl"}, status=400)
         try:
-            return await host.handle(request, activity, turns)
+            return await host.handle(request, activity, turns, background)
         except ValidationError as exc:      # the SDK's own activity model refused it
             log.info("teams: malformed activity refused: %s", exc.error_count())
             return web.json_response({"error": "malformed activity"}, status=400)
 
     async def close(_: web.Application) -> None:
+        await background.drain()          # turns already answered with 202 finish before we stop
         await connector.close()
 
     app.router.add_post(ROUTE, messages)

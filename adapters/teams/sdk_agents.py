@@ -17,6 +17,7 @@ from microsoft_agents.hosting.aiohttp import CloudAdapter
 from microsoft_agents.hosting.core import AgentAuthConfiguration, TurnContext
 from microsoft_agents.hosting.core.authorization import AuthTypes, JwtTokenValidator
 
+from adapters.teams.host import Background
 from adapters.teams.settings import TeamsSettings
 from adapters.teams.turns import TeamsTurns
 
@@ -56,10 +57,19 @@ class AgentsSdkHost:
         self._msal: Any = None
         self.validator = JwtTokenValidator(self.config)
 
-    async def handle(self, request: web.Request, activity: dict[str, Any], turns: TeamsTurns) -> web.Response:
+    async def handle(self, request: web.Request, activity: dict[str, Any], turns: TeamsTurns,
+                     background: Background) -> web.Response:
         claims = await self._claims(request.headers.get("Authorization"))
         if claims is None:
             return web.json_response({"error": "Invalid token or authentication failed."}, status=401)
+        claimed_url = claims.get_claim_value("serviceurl") if claims.claims else None
+        if claimed_url and claimed_url.rstrip("/") != str(activity.get("serviceUrl", "")).rstrip("/"):
+            return web.json_response({"error": "the activity's serviceUrl is not the token's"}, status=401)
+        if activity.get("type") != ActivityTypes.invoke:
+            # answered now, worked after: the reply goes back through the connector
+            background.run(self.adapter.process_activity(claims, Activity.model_validate(activity),
+                                                         _Agent(turns).on_turn))
+            return web.Response(status=202)
         request["claims_identity"] = claims  # the SDK request adapter reads this plain key
         response = await self.adapter.process(request, _Agent(turns))
         return response if response is not None else web.Response(status=202)

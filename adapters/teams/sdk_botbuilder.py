@@ -13,6 +13,7 @@ from aiohttp import web
 from botbuilder.core import BotFrameworkAdapter, BotFrameworkAdapterSettings, TurnContext
 from botbuilder.schema import Activity, ActivityTypes
 
+from adapters.teams.host import Background
 from adapters.teams.settings import TeamsSettings
 from adapters.teams.turns import TeamsTurns
 
@@ -28,7 +29,8 @@ class BotbuilderHost:
         self.adapter = BotFrameworkAdapter(adapter_settings)
         self.adapter.on_turn_error = _on_turn_error
 
-    async def handle(self, request: web.Request, activity: dict[str, Any], turns: TeamsTurns) -> web.Response:
+    async def handle(self, request: web.Request, activity: dict[str, Any], turns: TeamsTurns,
+                     background: Background) -> web.Response:
         parsed = Activity().deserialize(activity)
 
         async def logic(context: TurnContext) -> None:
@@ -42,7 +44,12 @@ class BotbuilderHost:
                                                      value=InvokeResponse(status=turn.status, body=turn.invoke)))
 
         try:
-            response = await self.adapter.process_activity(parsed, request.headers.get("Authorization", ""), logic)
+            # botbuilder's own split of process_activity: authenticate now, run the turn now or after the 202
+            identity = await self.adapter._authenticate_request(parsed, request.headers.get("Authorization", ""))
+            if parsed.type != ActivityTypes.invoke:
+                background.run(self.adapter.process_activity_with_identity(parsed, identity, logic))
+                return web.Response(status=202)
+            response = await self.adapter.process_activity_with_identity(parsed, identity, logic)
         except (PermissionError, jwt.PyJWTError):   # botframework-connector lets PyJWT's errors through
             return web.json_response({"error": "Invalid token or authentication failed."}, status=401)
         except OSError as exc:   # its OpenID key endpoint (login.botframework.com) is unreachable

@@ -49,6 +49,7 @@ class TeamsTurns:
     def __init__(self, steward: Steward, connector: Connector) -> None:
         self.steward = steward
         self.connector = connector
+        self.background: Any = None      # the mount's Background: turns answered 202 and run after
 
     async def handle(self, activity: Any) -> Turn:
         try:
