@@ -8,7 +8,7 @@ it, and it is precision-targeted: what it raises must mostly deserve raising.
   of the allow-by-rules examples it raises are really review or block, and at most
   MAX_BENIGN_RAISED of all the benign examples are raised;
 - block, per category that is usually blocked (the "blocked" head, read for the drafts
-  whose likeliest category is that one): the lowest threshold at which at least
+  whose likeliest category is that one, and only once the review head has flagged them): the lowest threshold at which at least
   BLOCK_PRECISION of the examples it raises to block are really blocks, with at least
   MIN_SUPPORT of them, and the benign examples blocked by every head together stay
   within MAX_BENIGN_BLOCKED.
@@ -62,7 +62,8 @@ def apply(flag: np.ndarray, block: np.ndarray, category: np.ndarray, rules: np.n
     being blocked; `category` its likeliest category's column; `block_t` the block
     threshold per category column (OFF where that category never blocks).
     """
-    layer = np.where(block >= block_t[category], 2, np.where(flag >= review_t, 1, 0))
+    flagged = flag >= review_t
+    layer = np.where(flagged & (block >= block_t[category]), 2, np.where(flagged, 1, 0))
     return np.maximum(rules, layer)
 
 
@@ -93,7 +94,7 @@ def choose(flag: np.ndarray, block: np.ndarray, category: np.ndarray, categories
     if review_t < OFF:
         budget = int(MAX_BENIGN_BLOCKED * n_benign)
         for col in np.flatnonzero(blockable):
-            mine = (category == col) & (rules < 2)
+            mine = (category == col) & (rules < 2) & (flag >= review_t)
             t = _lowest(np.where(mine, block, -1.0), gold == 2, benign, BLOCK_PRECISION, MIN_SUPPORT, budget)
             if t < OFF:
                 hits = mine & (block >= t)

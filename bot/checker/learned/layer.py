@@ -77,8 +77,8 @@ class LearnedLayer:  # not slotted: the verdict-only model is cached on the inst
         t = self.thresholds
         # The two verdict columns first; the categories only for a draft that is raised.
         flag, block = self._verdict_model.probabilities(feats, hit=hit)
-        if block < self._lowest_block and (flag < t.review or verdict != "allow"):
-            return None
+        if flag < t.review or (block < self._lowest_block and verdict != "allow"):
+            return None      # a block needs the review head's flag too
         col = int(np.argmax(self.model.probabilities(feats, slice(0, -2), hit=hit)))
         if block >= t.block.get(self.categories[col], calibrate.OFF):
             severity, score = "block", float(block)

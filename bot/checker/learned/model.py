@@ -18,7 +18,7 @@ LEARNING_RATE = 0.5
 L2 = 1e-4             # the default; the layer picks its own by cross-validation
 # A draft's features are scaled by 1/sqrt(max(count, EVIDENCE_FLOOR)): a short draft carries less
 # evidence, so its score stays nearer the prior instead of resting on two or three n-grams.
-EVIDENCE_FLOOR = 1
+EVIDENCE_FLOOR = 600        # about the features of a 280-character draft
 MIN_COUNT = 2         # a feature seen once in all the examples gets no weight
 
 
