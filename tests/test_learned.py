@@ -7,6 +7,7 @@ import os
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bot.checker.engine import Checker
@@ -161,3 +162,28 @@ def test_lint_reports_what_the_layer_learned() -> None:
     assert out.returncode == 0
     assert "78 examples" in out.stdout
     assert "learned layer: on — 78 examples, 1 category; raises to review at" in out.stdout
+
+
+def test_block_thresholds_are_per_category_and_precision_targeted() -> None:
+    """Two usually-blocked categories: the model's block score is trustworthy for one, not the other."""
+    from bot.checker.learned import calibrate
+
+    # 40 benign drafts scoring low, 20 reviews the flag head catches; category 0: 10 blocks
+    # and no reviews above 0.6; category 1: 10 blocks mixed with 10 reviews at the same score.
+    flag = np.array([0.1] * 40 + [0.95] * 20 + [0.95] * 10 + [0.95] * 10 + [0.95] * 10)
+    block = np.array([0.05] * 40 + [0.2] * 20 + [0.8] * 10 + [0.8] * 10 + [0.8] * 10)
+    category = np.array([0] * 40 + [0] * 20 + [0] * 10 + [1] * 10 + [1] * 10)
+    gold = ["allow"] * 40 + ["review"] * 20 + ["block"] * 10 + ["block"] * 10 + ["review"] * 10
+    t = calibrate.choose(flag, block, category, ("a", "b"), np.array([True, True]), ["allow"] * 90, gold)
+    assert t.review < 0.95 and t.benign_raised == 0
+    assert set(t.block) == {"a"} and t.block["a"] <= 0.8 and t.block_precision["a"] == 1.0
+    assert t.block_recall == 0.5 and t.rules_block_recall == 0.0 and t.accuracy > t.rules_accuracy
+
+
+def test_a_head_that_would_flag_benign_drafts_stays_off() -> None:
+    from bot.checker.learned import calibrate
+
+    flag = np.array([0.9] * 50 + [0.9] * 50)         # the model cannot tell them apart
+    t = calibrate.choose(flag, flag, np.zeros(100, dtype=int), ("a",), np.array([True]), ["allow"] * 100,
+                         ["allow"] * 50 + ["block"] * 50)
+    assert t.review == calibrate.OFF and t.block == {} and t.accuracy == t.rules_accuracy
