@@ -153,7 +153,7 @@ def _train(corpus: Corpus, rule_verdict: Callable[[str], str]) -> LearnedLayer |
         return None
     rows = [features(normalize(e.text).folded) for e in examples]
     rule_verdicts = [rule_verdict(e.text) for e in examples]
-    gold = [e.verdict for e in examples]
+    gold: list[str] = [e.verdict for e in examples]
     # Regularisation by cross-validation: the strength whose out-of-fold scores, once
     # thresholded, get the most examples right (ties: the stronger regularisation).
     best: tuple[float, float, calibrate.Thresholds] | None = None
