@@ -187,3 +187,11 @@ def test_a_head_that_would_flag_benign_drafts_stays_off() -> None:
     t = calibrate.choose(flag, flag, np.zeros(100, dtype=int), ("a",), np.array([True]), ["allow"] * 100,
                          ["allow"] * 50 + ["block"] * 50)
     assert t.review == calibrate.OFF and t.block == {} and t.accuracy == t.rules_accuracy
+
+
+def test_repeating_a_benign_phrase_adds_no_evidence(checker: Checker) -> None:
+    """Features are counted once per draft: fifty copies of an everyday post are still an everyday post."""
+    text = "Went hiking with my family on Sunday, the views were unreal. "
+    assert checker.learned is not None
+    once = checker.learned.judge(text.casefold(), "allow")
+    assert once is None and checker.check(text * 50).verdict == "allow"

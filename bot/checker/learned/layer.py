@@ -30,7 +30,7 @@ from bot.policy.models import Corpus, Example
 
 log = logging.getLogger(__name__)
 
-FORMAT = 6                 # bump when features, training or the file layout change
+FORMAT = 7                 # bump when features, training or the file layout change
 MIN_POSITIVES = 5          # a category needs this many flagged examples to get a model
 MIN_EXAMPLES = 30          # fewer examples in all: no layer
 MIN_KNOWN = 8             # a draft needs this many features the model has weights for
@@ -70,7 +70,7 @@ class LearnedLayer:  # not slotted: the verdict-only model is cached on the inst
         """A stricter verdict than `verdict` for the draft (normalised, casefolded), or None."""
         if not self.active or verdict == "block":
             return None
-        feats = features(folded)
+        feats = np.unique(features(folded))      # presence, not counts: repeating a phrase adds no evidence
         hit = self.model.rows(feats)
         if len(hit) < MIN_KNOWN:
             return None      # too little the model has seen: its score would be the prior alone
@@ -86,7 +86,7 @@ class LearnedLayer:  # not slotted: the verdict-only model is cached on the inst
             severity, score = "review", float(flag)
         else:
             return None
-        example, similarity = self._most_similar(np.unique(feats), col)
+        example, similarity = self._most_similar(feats, col)
         return Judgement(self.categories[col], severity, score, example, similarity)
 
     @functools.cached_property
@@ -151,7 +151,7 @@ def _train(corpus: Corpus, rule_verdict: Callable[[str], str]) -> LearnedLayer |
     cats, y, block_cats = _labels(examples)
     if not cats:
         return None
-    rows = [features(normalize(e.text).folded) for e in examples]
+    rows = [np.unique(features(normalize(e.text).folded)) for e in examples]
     rule_verdicts = [rule_verdict(e.text) for e in examples]
     gold: list[str] = [e.verdict for e in examples]
     # Regularisation by cross-validation: the strength whose out-of-fold scores, once
@@ -168,7 +168,7 @@ def _train(corpus: Corpus, rule_verdict: Callable[[str], str]) -> LearnedLayer |
     l2, _, thresholds = best
     model = train(rows, y, l2=l2)
     flagged = [i for i, e in enumerate(examples) if e.verdict != "allow"]
-    distinct = [np.unique(rows[i]) for i in flagged]
+    distinct = [rows[i] for i in flagged]
     indptr = np.concatenate(([0], np.cumsum([len(d) for d in distinct]))).astype(np.int64)
     return LearnedLayer(
         categories=cats, block_categories=block_cats, model=model, thresholds=thresholds,
