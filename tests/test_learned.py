@@ -7,6 +7,7 @@ import os
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bot.checker.engine import Checker
@@ -100,9 +101,13 @@ def test_thresholds_come_from_cross_validation_on_the_examples(checker: Checker)
 def test_it_never_lowers_a_rule_verdict(tmp_path: Path) -> None:
     corpus_dir = tmp_path / "policies"
     shutil.copytree(POLICIES, corpus_dir)
-    shutil.copytree(LEARNED / "examples", corpus_dir / "examples", dirs_exist_ok=True)
+    shutil.rmtree(corpus_dir / "examples")      # the default rules with the small fixture set: quick to train
+    shutil.copytree(LEARNED / "examples", corpus_dir / "examples")
     with_layer = Checker(load_corpus(corpus_dir))
-    rules_only = Checker(load_corpus(POLICIES))
+    rules_dir = tmp_path / "rules-only"
+    shutil.copytree(POLICIES, rules_dir, ignore=shutil.ignore_patterns("examples"))
+    rules_only = Checker(load_corpus(rules_dir))
+    assert rules_only.learned is None
     assert with_layer.learned is not None and with_layer.learned.active
     drafts = [json.loads(line)["text"] for line in
               shared_file("eval", "drafts-dev.jsonl").read_text().splitlines() if line.strip()]
@@ -157,3 +162,36 @@ def test_lint_reports_what_the_layer_learned() -> None:
     assert out.returncode == 0
     assert "78 examples" in out.stdout
     assert "learned layer: on — 78 examples, 1 category; raises to review at" in out.stdout
+
+
+def test_block_thresholds_are_per_category_and_precision_targeted() -> None:
+    """Two usually-blocked categories: the model's block score is trustworthy for one, not the other."""
+    from bot.checker.learned import calibrate
+
+    # 40 benign drafts scoring low, 20 reviews the flag head catches; category 0: 10 blocks
+    # and no reviews above 0.6; category 1: 10 blocks mixed with 10 reviews at the same score.
+    flag = np.array([0.1] * 40 + [0.95] * 20 + [0.95] * 10 + [0.95] * 10 + [0.95] * 10)
+    block = np.array([0.05] * 40 + [0.2] * 20 + [0.8] * 10 + [0.8] * 10 + [0.8] * 10)
+    category = np.array([0] * 40 + [0] * 20 + [0] * 10 + [1] * 10 + [1] * 10)
+    gold = ["allow"] * 40 + ["review"] * 20 + ["block"] * 10 + ["block"] * 10 + ["review"] * 10
+    t = calibrate.choose(flag, block, category, ("a", "b"), np.array([True, True]), ["allow"] * 90, gold)
+    assert t.review < 0.95 and t.benign_raised == 0
+    assert set(t.block) == {"a"} and t.block["a"] <= 0.8 and t.block_precision["a"] == 1.0
+    assert t.block_recall == 0.5 and t.rules_block_recall == 0.0 and t.accuracy > t.rules_accuracy
+
+
+def test_a_head_that_would_flag_benign_drafts_stays_off() -> None:
+    from bot.checker.learned import calibrate
+
+    flag = np.array([0.9] * 50 + [0.9] * 50)         # the model cannot tell them apart
+    t = calibrate.choose(flag, flag, np.zeros(100, dtype=int), ("a",), np.array([True]), ["allow"] * 100,
+                         ["allow"] * 50 + ["block"] * 50)
+    assert t.review == calibrate.OFF and t.block == {} and t.accuracy == t.rules_accuracy
+
+
+def test_repeating_a_benign_phrase_adds_no_evidence(checker: Checker) -> None:
+    """Features are counted once per draft: fifty copies of an everyday post are still an everyday post."""
+    text = "Went hiking with my family on Sunday, the views were unreal. "
+    assert checker.learned is not None
+    once = checker.learned.judge(text.casefold(), "allow")
+    assert once is None and checker.check(text * 50).verdict == "allow"

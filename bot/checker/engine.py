@@ -255,7 +255,9 @@ class Checker:
             judgement = self.learned.judge(draft.norm.folded, verdict) if text.strip() else None
             if judgement is not None:
                 finding = self._learned_finding(judgement, text)
-                if not any(s.silences(finding, text) for s in suppressions):
+                # A category an approver already cleared on this draft is not raised again by the model.
+                if not any(s.silences(finding, text) for s in suppressions) and \
+                        judgement.category not in self._silenced_categories(text, suppressions):
                     findings.append(finding)
         findings = _drop_nested(findings)
         findings.sort(key=lambda f: (-SEVERITY_RANK[f.severity], f.span[0]))
@@ -265,6 +267,12 @@ class Checker:
             corpus_version=self.corpus.version,
             categories=tuple(dict.fromkeys(f.category for f in findings if f.severity != "allow")),
         )
+
+    def _silenced_categories(self, text: str, suppressions: Sequence[Suppression]) -> set[str]:
+        if not suppressions:
+            return set()
+        _, _, unsilenced = self._rule_findings(text, ())
+        return {f.category for f in unsilenced if any(s.silences(f, text[f.span[0]:f.span[1]]) for s in suppressions)}
 
     def _learned_finding(self, j: Judgement, text: str) -> Finding:
         start = len(text) - len(text.lstrip())

@@ -67,8 +67,10 @@ def _learned_summary(corpus: Corpus) -> str:
         return (f"learned layer: off — on {len(corpus.examples)} examples no threshold beat the rules alone "
                 f"(cross-validated accuracy {t.rules_accuracy:.3f}) without raising more than 2% of the "
                 "'allow' examples")
-    block = f", block at {t.block:.2f}" if t.block < OFF else ""
+    block = ", ".join(f"{c} ≥ {v:.2f} (precision {t.block_precision.get(c, 0):.2f})" for c, v in t.block.items())
     return (f"learned layer: on — {len(corpus.examples)} examples, {len(layer.categories)} "
             f"{'category' if len(layer.categories) == 1 else 'categories'}; raises to "
-            f"review at {t.review:.2f}{block}; cross-validated accuracy on the examples {t.rules_accuracy:.3f} "
-            f"(rules) → {t.accuracy:.3f} (with the layer), 'allow' examples raised {t.benign_raised:.3f}")
+            f"review at {t.review:.2f}; to block: {block or 'none'}; L2 {t.l2:g} by cross-validation\n"
+            f"  cross-validated on the examples, rules alone → with the layer: accuracy {t.rules_accuracy:.3f} → "
+            f"{t.accuracy:.3f}, block recall {t.rules_block_recall:.3f} → {t.block_recall:.3f}; "
+            f"'allow' examples raised {t.benign_raised:.3f}, blocked (rules and layer) {t.benign_blocked:.3f}")

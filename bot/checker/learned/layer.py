@@ -9,6 +9,7 @@ layer never lowers a verdict.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import io
 import json
@@ -29,10 +30,11 @@ from bot.policy.models import Corpus, Example
 
 log = logging.getLogger(__name__)
 
-FORMAT = 2                 # bump when features, training or the file layout change
+FORMAT = 7                 # bump when features, training or the file layout change
 MIN_POSITIVES = 5          # a category needs this many flagged examples to get a model
 MIN_EXAMPLES = 30          # fewer examples in all: no layer
 MIN_KNOWN = 8             # a draft needs this many features the model has weights for
+L2_GRID = (1e-4, 3e-5, 1e-5)     # strongest first; cross-validated at training
 BLOCK_SHARE = 0.6          # a category whose flagged examples are mostly blocks may raise to block
 _memo: dict[str, LearnedLayer | None] = {}
 
@@ -68,24 +70,28 @@ class LearnedLayer:  # not slotted: the verdict-only model is cached on the inst
         """A stricter verdict than `verdict` for the draft (normalised, casefolded), or None."""
         if not self.active or verdict == "block":
             return None
-        feats = features(folded)
+        feats = np.unique(features(folded))      # presence, not counts: repeating a phrase adds no evidence
         hit = self.model.rows(feats)
         if len(hit) < MIN_KNOWN:
             return None      # too little the model has seen: its score would be the prior alone
         t = self.thresholds
         # The two verdict columns first; the categories only for a draft that is raised.
         flag, block = self._verdict_model.probabilities(feats, hit=hit)
-        if block < t.block and (flag < t.review or verdict != "allow"):
-            return None
+        if flag < t.review or (block < self._lowest_block and verdict != "allow"):
+            return None      # a block needs the review head's flag too
         col = int(np.argmax(self.model.probabilities(feats, slice(0, -2), hit=hit)))
-        if block >= t.block and self.block_categories[col]:
+        if block >= t.block.get(self.categories[col], calibrate.OFF):
             severity, score = "block", float(block)
         elif flag >= t.review and verdict == "allow":
             severity, score = "review", float(flag)
         else:
             return None
-        example, similarity = self._most_similar(np.unique(feats), col)
+        example, similarity = self._most_similar(feats, col)
         return Judgement(self.categories[col], severity, score, example, similarity)
+
+    @functools.cached_property
+    def _lowest_block(self) -> float:
+        return min(self.thresholds.block.values(), default=calibrate.OFF)
 
     @functools.cached_property
     def _verdict_model(self) -> LinearModel:
@@ -145,26 +151,42 @@ def _train(corpus: Corpus, rule_verdict: Callable[[str], str]) -> LearnedLayer |
     cats, y, block_cats = _labels(examples)
     if not cats:
         return None
-    rows = [features(normalize(e.text).folded) for e in examples]
-    fold = calibrate.folds(len(rows))
-    oof = np.zeros(y.shape, dtype=np.float64)
-    for k in range(calibrate.FOLDS):
-        train_idx, test_idx = np.flatnonzero(fold != k), np.flatnonzero(fold == k)
-        model = train([rows[i] for i in train_idx], y[train_idx])
-        for i in test_idx:
-            oof[i] = model.probabilities(rows[i])
-    blockable = block_cats[np.argmax(oof[:, :-2], axis=1)]
-    thresholds = calibrate.choose(oof[:, -2], oof[:, -1], blockable, [rule_verdict(e.text) for e in examples],
-                                  [e.verdict for e in examples])
-    model = train(rows, y)
+    rows = [np.unique(features(normalize(e.text).folded)) for e in examples]
+    rule_verdicts = [rule_verdict(e.text) for e in examples]
+    gold: list[str] = [e.verdict for e in examples]
+    # Regularisation by cross-validation: the strength whose out-of-fold scores, once
+    # thresholded, get the most examples right (ties: the stronger regularisation).
+    best: tuple[float, float, calibrate.Thresholds] | None = None
+    for l2 in L2_GRID:
+        oof = _out_of_fold(rows, y, l2)
+        t = calibrate.choose(oof[:, -2], oof[:, -1], np.argmax(oof[:, :-2], axis=1), cats, block_cats,
+                             rule_verdicts, gold)
+        log.debug("learned layer: L2 %g, cross-validated accuracy %.3f", l2, t.accuracy)
+        if best is None or t.accuracy > best[1]:
+            best = (l2, t.accuracy, dataclasses.replace(t, l2=l2))
+    assert best is not None
+    l2, _, thresholds = best
+    model = train(rows, y, l2=l2)
     flagged = [i for i, e in enumerate(examples) if e.verdict != "allow"]
-    distinct = [np.unique(rows[i]) for i in flagged]
+    distinct = [rows[i] for i in flagged]
     indptr = np.concatenate(([0], np.cumsum([len(d) for d in distinct]))).astype(np.int64)
     return LearnedLayer(
         categories=cats, block_categories=block_cats, model=model, thresholds=thresholds,
         example_ids=tuple(examples[i].id for i in flagged), example_indptr=indptr,
         example_feats=np.concatenate(distinct) if distinct else np.zeros(0, dtype=np.uint32),
         example_cats=y[flagged, :-2], examples={e.id: e for e in examples})
+
+
+def _out_of_fold(rows: list[np.ndarray], y: np.ndarray, l2: float) -> np.ndarray:
+    """Each example's probabilities from a model trained on the other folds."""
+    fold = calibrate.folds(len(rows))
+    oof = np.zeros(y.shape, dtype=np.float64)
+    for k in range(calibrate.FOLDS):
+        train_idx, test_idx = np.flatnonzero(fold != k), np.flatnonzero(fold == k)
+        model = train([rows[i] for i in train_idx], y[train_idx], l2=l2)
+        for i in test_idx:
+            oof[i] = model.probabilities(rows[i])
+    return oof
 
 
 def _dump(layer: LearnedLayer) -> bytes:
