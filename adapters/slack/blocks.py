@@ -189,7 +189,7 @@ def report_blocks(reply: Reply) -> list[Block]:
     assert report is not None
     out: list[Block] = [_context(escape(report.summary))] if report.summary else []
     for section in report.sections:
-        fields = [_md(f"*{escape(f.label)}*\n{escape(f.display())}{escape(_change(f.trend))}", FIELD_MAX)
+        fields = [_md(f"*{escape(f.label)}*\n{escape(f.display())}{escape(f.change_label())}", FIELD_MAX)
                   for f in section.figures][:FIELDS_MAX]
         out.append(SectionBlock(text=_md(f"*{escape(section.title)}*"), fields=fields or None))
         for table in section.tables:
@@ -198,13 +198,6 @@ def report_blocks(reply: Reply) -> list[Block]:
             out.append(_context(*(escape(n) for n in section.notes)))
     return out
 
-
-def _change(trend: Any) -> str:
-    if trend is None or trend.change is None or trend.change == 0:
-        return ""
-    sign = "+" if trend.change > 0 else "−"
-    pct = f", {sign}{abs(trend.change_pct):.0f}%" if trend.change_pct is not None else ""
-    return f" ({sign}{abs(trend.change):,.4g}{pct})"
 
 
 def _aligned(table: Any) -> str:

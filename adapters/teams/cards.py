@@ -168,7 +168,7 @@ def _report(reply: Reply) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = [_text(escape(section.title), weight="Bolder")]
         if section.figures:
             items.append({"type": "FactSet", "facts": [
-                {"title": escape(f.label), "value": escape(f.display() + _change(f.trend))} for f in section.figures]})
+                {"title": escape(f.label), "value": escape(f.display() + f.change_label())} for f in section.figures]})
         for table in section.tables:
             items += _table(table)
         items += [_text(escape(n), size="Small", isSubtle=True, spacing="None") for n in section.notes]
@@ -178,13 +178,6 @@ def _report(reply: Reply) -> list[dict[str, Any]]:
                for a in reply.attachments if a.mime != "image/png"]
     return blocks
 
-
-def _change(trend: Any) -> str:
-    if trend is None or trend.change is None or trend.change == 0:
-        return ""
-    sign = "+" if trend.change > 0 else "−"
-    pct = f", {sign}{abs(trend.change_pct):.0f}%" if trend.change_pct is not None else ""
-    return f" ({sign}{abs(trend.change):,.4g}{pct} vs previous)"
 
 
 def _table(table: Any) -> list[dict[str, Any]]:

@@ -117,7 +117,7 @@ def _report(reply: Reply) -> str:
         html.append(f'<section class="report-section"><h4>{_e(section.title)}</h4>')
         if section.figures:
             html.append('<dl class="facts">' + "".join(
-                f"<dt>{_e(f.label)}</dt><dd>{_e(f.display())}{_e(_change(f.trend))}</dd>" for f in section.figures)
+                f"<dt>{_e(f.label)}</dt><dd>{_e(f.display())}{_e(f.change_label())}</dd>" for f in section.figures)
                 + "</dl>")
         for table in section.tables:
             if not table.rows:
@@ -139,13 +139,6 @@ def _report(reply: Reply) -> str:
                         f"Download {_e(a.name)}</a></p>")
     return "\n".join(html)
 
-
-def _change(trend: Any) -> str:
-    if trend is None or trend.change is None or trend.change == 0:
-        return ""
-    sign = "+" if trend.change > 0 else "−"
-    pct = f", {sign}{abs(trend.change_pct):.0f}%" if trend.change_pct is not None else ""
-    return f" ({sign}{abs(trend.change):,.4g}{pct} vs previous period)"
 
 
 def render_reply(reply: Reply, *, draft: str | None = None) -> str:

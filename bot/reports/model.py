@@ -40,6 +40,15 @@ class Figure(Neutral):
     unit: str = ""                    # "", "h", "%", "people"
     trend: Trend | None = None
 
+    def change_label(self) -> str:
+        """" (+3, +50% vs previous period)", or "" when there is no change to show."""
+        t = self.trend
+        if t is None or t.change is None or t.change == 0:
+            return ""
+        sign = "+" if t.change > 0 else "−"
+        pct = f", {sign}{abs(t.change_pct):.0f}%" if t.change_pct is not None else ""
+        return f" ({sign}{abs(t.change):,.4g}{pct} vs previous period)"
+
     def display(self) -> str:
         if self.value is None:
             return "—"
