@@ -268,7 +268,7 @@ async def _busy_then_term(server: Server, n: int) -> list[int]:
         stream = asyncio.create_task(_events(http, server.url, seen, hello))   # a live stream stays open
         await asyncio.wait_for(hello.wait(), 10)
         tasks = [asyncio.create_task(one()) for _ in range(n)]
-        await asyncio.sleep(0.5)                          # all sent; the server works through them
+        await asyncio.sleep(0.2)                          # all sent; the server works through them
         server.proc.send_signal(__import__("signal").SIGTERM)
         statuses = list(await asyncio.gather(*tasks))
         await asyncio.wait_for(stream, 20)                # the server ends the stream itself
@@ -278,13 +278,13 @@ async def _busy_then_term(server: Server, n: int) -> list[int]:
 def test_sigterm_finishes_requests_in_flight_then_exits_zero(tmp_path: Path) -> None:
     server = Server(tmp_path, {"STEWARD_WEB_CHAT": "true", "STEWARD_DEMO": "true"})
     server.wait_ready()
-    statuses = asyncio.run(_busy_then_term(server, 6))
+    statuses = asyncio.run(_busy_then_term(server, 12))   # more work than two workers finish in 0.2 s
     assert server.proc.wait(60) == 0
-    assert statuses == [200] * 6
+    assert statuses == [200] * 12
     records = server.logs()
     stopping = next(i for i, r in enumerate(records) if r.get("message", "").startswith("shutting down"))
     served = [i for i, r in enumerate(records) if r.get("route") == "/api/message"]
-    assert len(served) == 6 and max(served) > stopping           # some finished after SIGTERM
+    assert len(served) == 12 and max(served) > stopping          # some finished after SIGTERM
     assert records[-1]["message"] == "stopped"
     server.stop()
 
