@@ -26,11 +26,18 @@ class Background:
     so the Bot Connector is answered at once and the reply follows through the connector; a replica
     shutting down waits for them (`drain`)."""
 
-    def __init__(self) -> None:
+    def __init__(self, concurrency: int = 2) -> None:
         self._tasks: set[asyncio.Task[Any]] = set()
+        # A few turns at a time: the rest wait without taking the event loop, so new requests
+        # are still answered at once when a burst arrives.
+        self._slots = asyncio.Semaphore(concurrency)
+
+    async def _limited(self, work: Coroutine[Any, Any, Any]) -> Any:
+        async with self._slots:
+            return await work
 
     def run(self, work: Coroutine[Any, Any, Any]) -> None:
-        task = asyncio.get_running_loop().create_task(work)
+        task = asyncio.get_running_loop().create_task(self._limited(work))
         self._tasks.add(task)
         task.add_done_callback(self._done)
 
