@@ -329,16 +329,13 @@ class Steward:
 
         return await self._guarded(person, call)
 
-    async def _card(self, platform: str, channel: str, message_id: str) -> tuple[int, int | None] | None:
-        return await self._needs_workflow().card_for_message(
-            validation.platform_id(platform, "platform"), validation.platform_id(channel, "channel"),
-            validation.platform_id(message_id, "message id"))
-
-    async def vote_on_message(self, person: Person, platform: str, channel: str, message_id: str, value: str, *,
-                              key: str | None = None, note: str = "") -> Outcome:
-        """A reaction or button on a card: votes on the submission and version that card showed."""
+    async def _card(self, platform: str, channel: str, message_id: str) -> tuple[int, int] | Outcome:
+        """The submission and version an approval card showed, or the refusal to return (a bad id,
+        a message that is not a card). Cards recorded before versions were stored show the current one."""
         try:
-            card = await self._card(platform, channel, message_id)
+            card = await self._needs_workflow().card_for_message(
+                validation.platform_id(platform, "platform"), validation.platform_id(channel, "channel"),
+                validation.platform_id(message_id, "message id"))
         except validation.InvalidInput as exc:
             return convert.refused("invalid", str(exc).capitalize() + ".")
         if card is None:
@@ -347,6 +344,15 @@ class Steward:
         if version is None:
             view = await self._needs_workflow().get(sid)
             version = view.version if view else 1
+        return sid, version
+
+    async def vote_on_message(self, person: Person, platform: str, channel: str, message_id: str, value: str, *,
+                              key: str | None = None, note: str = "") -> Outcome:
+        """A reaction or button on a card: votes on the submission and version that card showed."""
+        card = await self._card(platform, channel, message_id)
+        if isinstance(card, Outcome):
+            return card
+        sid, version = card
         return await self.vote(person, sid, version, value, note, key=key)
 
     async def unvote(self, person: Person, submission_id: int, version: int, *, key: str | None = None) -> Outcome:
@@ -359,16 +365,10 @@ class Steward:
 
     async def unvote_on_message(self, person: Person, platform: str, channel: str, message_id: str, *,
                                 key: str | None = None) -> Outcome:
-        try:
-            card = await self._card(platform, channel, message_id)
-        except validation.InvalidInput as exc:
-            return convert.refused("invalid", str(exc).capitalize() + ".")
-        if card is None:
-            return convert.refused("not_found", "That message is not an approval card.", "Not found")
+        card = await self._card(platform, channel, message_id)
+        if isinstance(card, Outcome):
+            return card
         sid, version = card
-        if version is None:
-            view = await self._needs_workflow().get(sid)
-            version = view.version if view else 1
         return await self.unvote(person, sid, version, key=key)
 
     async def comment(self, person: Person, submission_id: int, text: str, *, key: str | None = None) -> Outcome:
@@ -382,12 +382,9 @@ class Steward:
     async def comment_on_message(self, person: Person, platform: str, channel: str, message_id: str, text: str, *,
                                  key: str | None = None) -> Outcome:
         """A reply in a card's thread."""
-        try:
-            card = await self._card(platform, channel, message_id)
-        except validation.InvalidInput as exc:
-            return convert.refused("invalid", str(exc).capitalize() + ".")
-        if card is None:
-            return convert.refused("not_found", "That message is not an approval card.", "Not found")
+        card = await self._card(platform, channel, message_id)
+        if isinstance(card, Outcome):
+            return card
         return await self.comment(person, card[0], text, key=key)
 
     async def withdraw(self, person: Person, submission_id: int, *, key: str | None = None) -> Outcome:
