@@ -252,7 +252,8 @@ class Checker:
     def check(self, text: str, suppressions: Sequence[Suppression] = ()) -> CheckResult:
         draft, verdict, findings = self._rule_findings(text, suppressions)
         if self.learned is not None:
-            judgement = self.learned.judge(draft.norm.folded, verdict) if text.strip() else None
+            settled = frozenset(f.category for f in findings if f.severity == "review")
+            judgement = self.learned.judge(draft.norm.folded, verdict, settled) if text.strip() else None
             if judgement is not None:
                 finding = self._learned_finding(judgement, text)
                 # A category an approver already cleared on this draft is not raised again by the model.

@@ -15,10 +15,28 @@ from bot.policy.models import PLACEHOLDER_ALIASES, Lexicon
 
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 _SEPARATORS = r"[\s_\-.]*"
+# A lexicon term that is a web address: 'northwindlabs.com' or 'investors.northwindlabs.com/q3'.
+_ADDRESS = re.compile(r"^([a-z0-9-]+(?:\.[a-z0-9-]+)*)\.([a-z]{2,24})(/\S*)?$")
+
+
+def address_regex(term: str) -> str | None:
+    """A web address matched under any top-level domain, or None for a term that is not one.
+
+    Companies publish under several (.com, .co.uk, .de) and write drafts with test ones
+    (.example), so 'northwindlabs.com/news' also finds 'northwindlabs.example/news'.
+    """
+    m = _ADDRESS.match(term.casefold())
+    if m is None:
+        return None
+    host, _, path = m.groups()
+    return rf"(?<![\w-]){re.escape(host)}\.[a-z]{{2,24}}(?:\.[a-z]{{2}})?{re.escape(path or '')}(?![\w-])"
 
 
 def term_regex(term: str) -> str:
     """A regex source for one lexicon term, tolerant of case, spacing and hashtags."""
+    address = address_regex(term)
+    if address is not None:
+        return address
     words = term.casefold().split()
     body = _SEPARATORS.join(re.escape(w) for w in words)
     head = r"(?<![\w])" if term[:1].isalnum() else ""
@@ -35,7 +53,7 @@ def terms_regex(terms: Iterable[str]) -> str:
     unique = sorted({t for t in terms if t.strip()}, key=len, reverse=True)
     if not unique:
         return r"(?!x)x"  # matches nothing
-    bare = [t for t in unique if t[:1].isalnum() and t[-1:].isalnum()]
+    bare = [t for t in unique if t[:1].isalnum() and t[-1:].isalnum() and address_regex(t) is None]
     other = [t for t in unique if t not in bare]
     parts = []
     if bare:

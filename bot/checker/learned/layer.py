@@ -66,8 +66,13 @@ class LearnedLayer:  # not slotted: the verdict-only model is cached on the inst
 
     # --- judging ---------------------------------------------------------------------
 
-    def judge(self, folded: str, verdict: str) -> Judgement | None:
-        """A stricter verdict than `verdict` for the draft (normalised, casefolded), or None."""
+    def judge(self, folded: str, verdict: str, settled: frozenset[str] = frozenset()) -> Judgement | None:
+        """A stricter verdict than `verdict` for the draft (normalised, casefolded), or None.
+
+        `settled`: categories a rule already judged at review. The rules read context the model
+        cannot (results already published, a customer's consent), so the model does not make
+        those categories a block.
+        """
         if not self.active or verdict == "block":
             return None
         feats = np.unique(features(folded))      # presence, not counts: repeating a phrase adds no evidence
@@ -80,7 +85,7 @@ class LearnedLayer:  # not slotted: the verdict-only model is cached on the inst
         if flag < t.review or (block < self._lowest_block and verdict != "allow"):
             return None      # a block needs the review head's flag too
         col = int(np.argmax(self.model.probabilities(feats, slice(0, -2), hit=hit)))
-        if block >= t.block.get(self.categories[col], calibrate.OFF):
+        if block >= t.block.get(self.categories[col], calibrate.OFF) and self.categories[col] not in settled:
             severity, score = "block", float(block)
         elif flag >= t.review and verdict == "allow":
             severity, score = "review", float(flag)
