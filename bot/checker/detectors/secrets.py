@@ -411,7 +411,9 @@ _LEADING = "\"'([{<«“‘"
 _CAN_START = re.compile(r"[A-Za-z0-9!$%&*+\-?^_~.]")
 _NOT_IN_A_PASSWORD = re.compile(r"[=/\\:,;\"'`<>()\[\]{}|]")
 _NOT_A_CREDENTIAL = re.compile(r"^(?:https?|www\.)|@.*\.|\.(?:com|org|net|io|dev|md|py|js|txt|pdf)$|^\d[\d.,:/-]*$|"
-                               r"^[a-z]+(?:-[a-z]+)+$|^v?\d+(?:\.\d+)+")
+                               r"^[a-z]+(?:-[a-z]+)+$|^v?\d+(?:\.\d+)+|"
+                               # number-word compounds: '20-second', '24-hour', 'covid-19', 'gpt-4o'
+                               r"^\d+(?:[.,]\d+)?(?:-[a-z]+)+$|^[a-z]+-\d+[a-z]?$")
 _CUE_WINDOW = 40
 
 
