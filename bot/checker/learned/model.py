@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 EPOCHS = 10            # CV on the default examples: 3 → 0.681, 5 → 0.688, 10 → 0.677, 20 → 0.676; 5 flags more benign gate drafts
-BATCH = 48
+BATCH = 192        # CV on 3,743 examples: 48 → 0.698, 96 → 0.701, 192 → 0.705
 LEARNING_RATE = 0.5
 L2 = 1e-4             # the default; the layer picks its own by cross-validation
 # A draft's features are scaled by 1/sqrt(max(count, EVIDENCE_FLOOR)): a short draft carries less
@@ -73,7 +73,7 @@ class LinearModel:
         return _sigmoid(total + self.bias[columns])
 
 
-Batch = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+Batch = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 
 def _batches(design: Design, order: np.ndarray) -> list[Batch]:
@@ -86,8 +86,12 @@ def _batches(design: Design, order: np.ndarray) -> list[Batch]:
         cols = design.cols[idx]
         row_start = np.concatenate(([0], np.cumsum(stops - starts)[:-1]))
         local = np.repeat(np.arange(len(rows)), stops - starts)
+        # Gradients are summed per touched column in one reduceat over the entries sorted by
+        # column (`by_col`, segments starting at `col_start`): one call instead of one per label.
         touched, inverse = np.unique(cols, return_inverse=True)
-        out.append((rows, cols, design.vals[idx], row_start, local, touched, inverse))
+        by_col = np.argsort(inverse, kind="stable")
+        col_start = np.flatnonzero(np.r_[True, np.diff(inverse[by_col]) != 0])
+        out.append((rows, cols, design.vals[idx], row_start, local, touched, by_col, col_start))
     return out
 
 
@@ -105,12 +109,11 @@ def train(rows: list[np.ndarray], labels: np.ndarray, seed: int = 0, l2: float =
     batches = _batches(design, rng.permutation(np.flatnonzero(np.diff(design.indptr) > 0)))
     for _ in range(EPOCHS):
         for b in rng.permutation(len(batches)):
-            rows_b, cols, vals, row_start, local, touched, inverse = batches[b]
+            rows_b, cols, vals, row_start, local, touched, by_col, col_start = batches[b]
             scores = np.add.reduceat(vals[:, None] * w[cols], row_start, axis=0) + bias
             g = _sigmoid(scores) - y[rows_b]                      # batch × categories
             contrib = vals[:, None] * g[local]
-            grad = np.stack([np.bincount(inverse, weights=contrib[:, k], minlength=len(touched))
-                             for k in range(c)], axis=1).astype(np.float32)
+            grad = np.add.reduceat(contrib[by_col], col_start, axis=0).astype(np.float32)
             grad += l2 * len(rows_b) * w[touched]
             acc[touched] += grad * grad
             w[touched] -= LEARNING_RATE * grad / np.sqrt(acc[touched])
