@@ -68,5 +68,6 @@ def without_names(text: str, names: frozenset[str]) -> str:
     than deleting, kept answerable questions closer on the labelled sets."""
     if not names:
         return text
-    pattern = re.compile(r"\b(?:%s)(?:['’]s)?\b" % "|".join(re.escape(n) for n in sorted(names)), re.IGNORECASE)
+    alternatives = "|".join(re.escape(n) for n in sorted(names))
+    pattern = re.compile(rf"\b(?:{alternatives})(?:['’]s)?\b", re.IGNORECASE)
     return " ".join(pattern.sub(f" {PLACEHOLDER} ", text).split())
