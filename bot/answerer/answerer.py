@@ -293,9 +293,11 @@ class Answerer:
             weight = max(known) if known else self.index.unknown_idf
             if not known and concept.proper:
                 weight *= NAME_WEIGHT  # a person or place the policy cannot be expected to name
-            named = self._names_only(concept)
-            if named:
-                weight *= NAME_WEIGHT  # the corpus's own name: every section and many other topics share it
+            if self._semantic is not None and self._names_only(concept):
+                # The corpus's own name: every section and many other topics share it. Keywords
+                # alone still count it in full (they have no other sign that "the Matplotlib
+                # account" is about the policy); it never marks the corpus's subject (below).
+                weight *= NAME_WEIGHT
             weight = max(weight, 0.05 * self.index.unknown_idf)
             total += weight
             credit = CORRECTED_CREDIT if concept.corrected else 1.0
