@@ -168,7 +168,13 @@ def test_bullets_keep_their_lead_in() -> None:
     ("my friend at a news site wants a quote from me, can i give one", True),
     ("is it ok to post a pic of my desk", True),
     ("what counts as a credential", True),
+    # Asking permission, with the hashtag or mention in question quoted.
+    ("a story in #newswire is marked internal only, can I still tweet it", True),
+    ("if i post about the prize do i need #ad or something", True),
+    ("quick one - is it ok to tag @acme in my post? its my own account", True),
     ("Excited to share that Beacon 3 ships today! #launch", False),
+    ("Can we hit 1000 followers by Friday! #goals", False),
+    ("Who's ready for launch day #beacon @acme", False),
     ("Proud of our team at the Berlin offsite 🎉", False),
     ("Check out our new Atlas dashboards: https://example.com/atlas", False),
     ("We are hiring engineers in Lisbon. Apply now. Great team. Join us!", False),

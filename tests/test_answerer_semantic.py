@@ -95,6 +95,20 @@ def test_chunks_carry_their_heading_path_bold_subheadings_and_list_lead_ins() ->
     assert "Protect the company > Don't share legal information: Never post about: - a lawsuit - an attorney" in texts
 
 
+def test_a_sentence_long_heading_under_a_parent_is_also_a_chunk_on_its_own() -> None:
+    parent = section("codes", "All other codes of conduct also apply to this policy", "", level=2)
+    press = section("press", "Refer press and media questions to the Communications Team", "",
+                    parent="codes", level=3)
+    short = section("short", "Social media", "Post kindly.", parent="codes", level=3)
+    texts = [c.text for c in chunk_sections([parent, press, short])]
+    assert "Refer press and media questions to the Communications Team" in texts
+    assert "Social media" not in texts          # a short heading alone would be close to everything
+    # Every section keeps exactly one chunk of its whole heading path, first.
+    for chunks in ([c for c in chunk_sections([parent, press, short]) if c.section == i] for i in range(3)):
+        assert chunks[0].text.endswith(chunks[0].text.split(" > ")[-1])
+        assert sum(" > " in c.text and ":" not in c.text for c in chunks) <= 1
+
+
 def test_a_long_section_is_cut_near_the_chunk_size_at_sentence_ends() -> None:
     sentence = "Every post about the launch needs the product team's review before it goes out."
     long_section = section("long", "Launches", " ".join([sentence] * 20))

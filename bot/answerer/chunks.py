@@ -4,8 +4,8 @@ A chunk is a section's heading path ("Content guidelines > Accessibility") follo
 a few paragraphs or list items of its body, about CHUNK_WORDS words at most. A line in
 bold on its own ("**Don't bash competitors**") acts as a sub-heading for what follows
 it, and a list keeps the line that introduces it, so each chunk reads on its own.
-Every section also gets a chunk of its heading path alone: a short question often
-names a heading and nothing else.
+Every section also gets a chunk of its heading path alone, and one of its own heading
+alone when it has a parent: a short question often names a heading and nothing else.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ SUBHEADING_WORDS = 15     # a longer line in bold is an emphasised paragraph, no
 # MiniLM was trained on sentences and short paragraphs: on the labelled sets, chunks of
 # 20-40 words placed the right section first more often than 90 or 150 (semantic alone).
 CHUNK_WORDS = 30
+SENTENCE_HEADING_WORDS = 6   # a heading this long says something, not just names a topic
 _BOLD_LINE = re.compile(r"^\s*(?:\*\*|__)(?P<text>[^*_].*?)(?:\*\*|__)[.:]?\s*$")
 _BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“(])")
@@ -130,6 +131,12 @@ def _split_long(text: str, limit: int) -> list[str]:
 
 def section_chunks(section: Section, path: str, index: int, limit: int = CHUNK_WORDS) -> list[Chunk]:
     chunks = [Chunk(index, path)]
+    title = plain(section.title)
+    if title != path and len(title.split()) >= SENTENCE_HEADING_WORDS:
+        # A heading that reads as a sentence is content: alone as well, since a parent's heading
+        # in front of it ("... > Social media sometimes generates press attention ...") pulls it
+        # off topic. A short heading alone ("Social media") would be close to everything.
+        chunks.append(Chunk(index, title))
     pieces: list[tuple[str, str]] = []
     for sub, text in _blocks(section.text):
         pieces += [(sub, part) for part in _split_long(text, limit)]

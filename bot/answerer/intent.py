@@ -19,6 +19,11 @@ _ASKING = re.compile(
     r"|\b(?:allowed to|ok to|okay to|fine to|rules? (?:on|for|about)|policy (?:on|for|about))\b"
     r"|\b(?:i wonder|wondering|not sure|unsure|any idea|tell me|explain)\b",
 )
+# Someone asking what they may do ("can I", "do we", "is it ok to"): a draft speaks to its audience,
+# not about the writer's permission, so one hashtag or mention in such a line is a quoted example.
+_ASKING_PERMISSION = re.compile(
+    r"\b(?:can|could|may|should|must|do|does)\s+(?:i|we)\b|\bis it\s+(?:ok|okay|fine|allowed|alright)\b"
+)
 _DRAFT_SIGNS = re.compile(
     r"(?:^|\s)#\w|https?://|www\.|(?:^|\s)@\w|[\U0001F300-\U0001FAFF\u2600-\u27BF]"
 )
@@ -43,6 +48,8 @@ def looks_like_question(text: str) -> bool:
         return False                   # a question is short; a long text is a post or a document
     if stripped.endswith("?") and drafty < 2:
         return True
+    if drafty == 1 and "!" not in stripped and _ASKING_PERMISSION.search(lowered):
+        return True                    # "is it ok to use #ad here", "can I tag @acme in it"
     return asks and drafty == 0 or (opener and drafty <= 1)
 
 
