@@ -68,7 +68,8 @@ class Workers:
     def __init__(self, corpus: Corpus, size: int, *, with_answerer: bool = True) -> None:
         self.corpus = corpus
         self.size = size
-        self._inline_checker = Checker(corpus) if size == 0 else None
+        # Built on first use: a command that never checks a draft (show, pending) never trains a model.
+        self._inline_checker: Checker | None = None
         self._inline_answerer: Answerer | None = None
         self._pool: ProcessPoolExecutor | None = None
         if size > 0:
