@@ -58,7 +58,7 @@ def terms_regex(terms: Iterable[str]) -> str:
     parts = []
     if bare:
         body = "|".join(_SEPARATORS.join(re.escape(w) for w in t.casefold().split()) for t in bare)
-        parts.append(rf"(?<![\w])(?:{body})(?![\w])")
+        parts.append(rf"(?<![^\W_])(?:{body})(?![^\W_])")
     parts += [term_regex(t) for t in other]
     return "(?:" + "|".join(parts) + ")"
 

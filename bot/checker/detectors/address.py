@@ -35,6 +35,8 @@ _HOME = re.compile(
     r"|\b(?:a|the|new|his|her|their) (?:place|house|home|flat|apartment|condo) (?:at|on)\b"
     r"|\b(?:closed on|bought|rents?|renting|come over|swing by|drop by|housewarming|home address|house party|"
     r"sleepover|at home)\b"
+    # an ID document read out, or a named private person: 'DL says …', 'Mrs. Okafor on Elm St'
+    r"|\b(?:dl|licen[cs]e|id|wallet|passport) (?:says|shows|reads|lists)\b|\b(?:mr|mrs|ms|miss|dr)\.? [a-z]+"
 )
 _HOME_UNIT = re.compile(r"\b(?:apt|apartment|flat)\b")   # a suite or floor is an office
 _NOT_A_STREET_BEFORE = re.compile(r"(?:\b(?:version|v|page|p|chapter|room|gate|terminal|booth|hall|stand|level|"

@@ -193,7 +193,7 @@ _PLACEHOLDER = re.compile(
 _SHAPE_PLACEHOLDER = re.compile(
     r"(?i)changeme|change_me|placeholder|redacted|replace|insert|your[_\-]?|xxx|\*\*\*|\.\.\.|…|^<.*>?$|^\$\{|^\{\{"
 )
-_TRAILING_PUNCT = ".,;:!?)]}>"
+_TRAILING_PUNCT = ".,;:!?)]}>\"'»”’"
 
 # ---------------------------------------------------------------- split tokens
 

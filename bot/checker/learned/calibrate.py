@@ -32,6 +32,7 @@ MIN_SUPPORT = 3
 MAX_BENIGN_RAISED = 0.02
 MAX_BENIGN_BLOCKED = 0.005
 GRID = np.round(np.arange(0.30, 0.995, 0.01), 2)
+BLOCK_FLOOR = 0.5  # a block needs the model to find it more likely than not, whatever its CV precision
 OFF = 2.0          # a threshold no probability reaches
 
 
@@ -68,9 +69,9 @@ def apply(flag: np.ndarray, block: np.ndarray, category: np.ndarray, rules: np.n
 
 
 def _lowest(scores: np.ndarray, good: np.ndarray, bad: np.ndarray, precision: float,
-            min_support: int, max_bad: int) -> float:
-    """The lowest grid threshold whose hits are at least `precision` good and at most `max_bad` bad."""
-    for t in GRID:
+            min_support: int, max_bad: int, floor: float = 0.0) -> float:
+    """The lowest grid threshold (from `floor`) whose hits are at least `precision` good and at most `max_bad` bad."""
+    for t in GRID[GRID >= floor]:
         hits = scores >= t
         n = int(hits.sum())
         if n >= min_support and good[hits].mean() >= precision and int(bad[hits].sum()) <= max_bad:
@@ -95,7 +96,8 @@ def choose(flag: np.ndarray, block: np.ndarray, category: np.ndarray, categories
         budget = int(MAX_BENIGN_BLOCKED * n_benign)
         for col in np.flatnonzero(blockable):
             mine = (category == col) & (rules < 2) & (flag >= review_t)
-            t = _lowest(np.where(mine, block, -1.0), gold == 2, benign, BLOCK_PRECISION, MIN_SUPPORT, budget)
+            t = _lowest(np.where(mine, block, -1.0), gold == 2, benign, BLOCK_PRECISION, MIN_SUPPORT, budget,
+                        BLOCK_FLOOR)
             if t < OFF:
                 hits = mine & (block >= t)
                 budget -= int((hits & benign).sum())

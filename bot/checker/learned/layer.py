@@ -30,7 +30,7 @@ from bot.policy.models import Corpus, Example
 
 log = logging.getLogger(__name__)
 
-FORMAT = 7                 # bump when features, training or the file layout change
+FORMAT = 8                 # bump when features, training or the file layout change
 MIN_POSITIVES = 5          # a category needs this many flagged examples to get a model
 MIN_EXAMPLES = 30          # fewer examples in all: no layer
 MIN_KNOWN = 8             # a draft needs this many features the model has weights for
