@@ -70,7 +70,7 @@ def _learned_summary(corpus: Corpus) -> str:
     block = ", ".join(f"{c} ≥ {v:.2f} (precision {t.block_precision.get(c, 0):.2f})" for c, v in t.block.items())
     return (f"learned layer: on — {len(corpus.examples)} examples, {len(layer.categories)} "
             f"{'category' if len(layer.categories) == 1 else 'categories'}; raises to "
-            f"review at {t.review:.2f}; to block: {block or 'none'}; L2 {t.l2:g} by cross-validation\n"
+            f"review at {t.review:.2f}; to block: {block or 'none'}; L2 {t.l2:g}\n"
             f"  cross-validated on the examples, rules alone → with the layer: accuracy {t.rules_accuracy:.3f} → "
             f"{t.accuracy:.3f}, block recall {t.rules_block_recall:.3f} → {t.block_recall:.3f}; "
             f"'allow' examples raised {t.benign_raised:.3f}, blocked (rules and layer) {t.benign_blocked:.3f}")

@@ -15,7 +15,7 @@ import numpy as np
 EPOCHS = 10            # CV on the default examples: 3 → 0.681, 5 → 0.688, 10 → 0.677, 20 → 0.676; 5 flags more benign gate drafts
 BATCH = 192        # CV on 3,743 examples: 48 → 0.698, 96 → 0.701, 192 → 0.705
 LEARNING_RATE = 0.5
-L2 = 1e-4             # the default; the layer picks its own by cross-validation
+L2 = 1e-4             # the default; the layer passes its own (layer.L2_GRID)
 # A draft's features are scaled by 1/sqrt(max(count, EVIDENCE_FLOOR)): a short draft carries less
 # evidence, so its score stays nearer the prior instead of resting on two or three n-grams.
 EVIDENCE_FLOOR = 600        # about the features of a 280-character draft
