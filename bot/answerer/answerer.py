@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections import Counter
@@ -81,6 +82,7 @@ DRAFT = ("This looks like a draft post rather than a question. To find out wheth
          "check it with `check` (or press the button).")
 
 _BUNDLED_VOCABULARY = BUNDLED_POLICIES / "vocabulary.yaml"
+_RELATED = Path(__file__).with_name("related.yaml")
 log = logging.getLogger(__name__)
 
 
@@ -91,6 +93,18 @@ def bundled_vocabulary() -> Vocabulary:
         return Vocabulary(**data)
     except (OSError, ValueError, TypeError, yaml.YAMLError):
         return Vocabulary()
+
+
+@functools.cache
+def related_words() -> tuple[tuple[str, ...], ...]:
+    """Groups of words that can stand for one another (bot/answerer/related.yaml); none if unreadable."""
+    try:
+        data = yaml.safe_load(_RELATED.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        log.warning("cannot read %s (%s); answering without related words", _RELATED, exc)
+        return ()
+    groups = data.get("groups") if isinstance(data, dict) else None
+    return tuple(tuple(str(w) for w in g) for g in groups or () if isinstance(g, list))
 
 
 def _with_bundled(vocabulary: Vocabulary) -> Vocabulary:
@@ -143,7 +157,7 @@ class Answerer:
         self._warm_lock = threading.Lock()
         self._cache = cache
         self.index = SectionIndex(sections, stopwords_of(vocabulary))
-        self.analyzer = QueryAnalyzer(self.index.word_counts, vocabulary)
+        self.analyzer = QueryAnalyzer(self.index.word_counts, vocabulary, related_words())
         # The organisation's own name is in every section and in many off-topic questions:
         # it says neither which section a question concerns nor that it concerns the policy.
         self.names = corpus_names(sections, exclude=vocabulary.channels)

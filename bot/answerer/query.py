@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from bot.answerer.spelling import SpellingCorrector
@@ -18,6 +19,7 @@ from bot.answerer.text import ENGLISH_STOPWORDS, fold, stem, terms, words
 from bot.policy.models import Vocabulary
 
 EXPANSION_WEIGHT = 0.6     # a mapped policy word counts less than the word the user typed
+RELATED_WEIGHT = 0.5       # a word of the same related-words group, that the corpus uses, counts less still
 CHANNEL_WEIGHT = 0.25      # "on insta", "in a reel" says where, not what: it ranks little
 MAX_PHRASE = 3             # longest vocabulary key, in words
 MAX_WORDS = 200            # a question longer than this is read up to here
@@ -76,7 +78,8 @@ def stopwords_of(vocabulary: Vocabulary) -> frozenset[str]:
 
 
 class QueryAnalyzer:
-    def __init__(self, corpus_words: Counter[str], vocabulary: Vocabulary) -> None:
+    def __init__(self, corpus_words: Counter[str], vocabulary: Vocabulary,
+                 related: Sequence[Sequence[str]] = ()) -> None:
         self.stopwords = stopwords_of(vocabulary)
         # A word the CoE mapped ("down" -> outage) is meant, even if English usually drops it.
         self._droppable = frozenset(w for e in vocabulary.stopwords for w in words(e))
@@ -104,6 +107,22 @@ class QueryAnalyzer:
         # Stems too, so "journlist" finds "journalist" when the policy only says "journalists".
         known.update(stems.values())
         self.speller = SpellingCorrector(known)
+        self.related = self._related(related)
+
+    def _related(self, groups: Sequence[Sequence[str]]) -> dict[tuple[str, ...], frozenset[str]]:
+        """Each member of a related-words group (as content stems) -> the stems of the other members
+        that this corpus uses: what a question's word may be called in this policy."""
+        out: dict[tuple[str, ...], set[str]] = {}
+        for group in groups:
+            members = [(m, tuple(stem(w) for w in words(m) if w not in self.stopwords)) for m in group]
+            members = [(m, key) for m, key in members if key]
+            for m, key in members:
+                if len(key) == 1 and len(words(m)) > 1:
+                    continue  # "make fun of" must not mean "fun"
+                for _, other_key in members:
+                    if other_key != key and all(s in self.known_stems for s in other_key):
+                        out.setdefault(key, set()).update(other_key)
+        return {k: frozenset(v - set(k)) for k, v in out.items() if v - set(k)}
 
     def analyze(self, text: str) -> Query:
         surface = words(text)[:MAX_WORDS]
@@ -151,10 +170,26 @@ class QueryAnalyzer:
                 concepts.append(concept)
             i += 1
         content = [s for w, s in zip(fixed, stems, strict=True) if w not in self.stopwords]
+        if self.related:
+            self._relate(concepts, content, set(corrections.values()))
         cues = {" ".join(content[i:i + n]) for i in range(len(content))
                 for n in range(1, MAX_PHRASE + 1) if tuple(content[i:i + n]) in self.cues}
         return Query(text=text, concepts=_merge(concepts), corrections=corrections,
                      off_topic=tuple(sorted(cues)))
+
+
+    def _relate(self, concepts: list[Concept], content: list[str], guessed: set[str]) -> None:
+        """Adds to each concept the corpus's words for the same thing (a reporter -> press, media)."""
+        # A guessed spelling is not expanded further: "warn" read as "earn" must not mean revenue.
+        owner = {s: c for c in reversed(concepts) if not (c.corrected or c.word in guessed)
+                 for s, w in c.terms.items() if w == 1.0}
+        for i in range(len(content)):
+            for n in range(MAX_PHRASE, 0, -1):
+                key = tuple(content[i:i + n])
+                if len(key) == n and key in self.related and key[0] in owner:
+                    concept = owner[key[0]]
+                    for term in self.related[key]:
+                        concept.add(term, RELATED_WEIGHT)
 
 
 def _content(key: tuple[str, ...], surface: list[str], stopwords: frozenset[str]) -> tuple[str, ...]:
