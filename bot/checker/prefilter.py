@@ -191,7 +191,10 @@ class PatternSet:
         out: list[tuple[int, int]] = []
         for rx, boundary in self.unguarded:
             _collect(rx, boundary, text, lo, hi, out)
-        for pid in sorted(self._guarded_ids & scan.candidates):
+        ids = self._guarded_ids & scan.candidates
+        if not ids:
+            return out      # the common case: none of this set's literals is in the draft
+        for pid in (sorted(ids) if len(ids) > 1 else ids):
             lits, rx, boundary, reach = self.guarded[pid]
             if reach is None:
                 _collect(rx, boundary, text, lo, hi, out)
