@@ -253,7 +253,7 @@ class Answerer:
             return self._not_covered(question, text, 0.0)
         best, best_score = ranked[0]
         confidence = self.confidence(query, best)
-        if similarity is not None:
+        if closeness is not None:
             closest, vector = self._closest_without_names(query, closeness)
             confidence = max(confidence + SEMANTIC_WEIGHT * (closest - SEMANTIC_PIVOT),
                              (closest - SEMANTIC_FLOOR) / SEMANTIC_RANGE)
