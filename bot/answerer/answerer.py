@@ -19,7 +19,7 @@ from bot.answerer.index import SectionIndex, _stem
 from bot.answerer.intent import looks_foreign, looks_like_draft
 from bot.answerer.names import corpus_names, without_names
 from bot.answerer.query import Concept, Query, QueryAnalyzer, stopwords_of
-from bot.answerer.semantic import Closeness, SemanticIndex, cache_dir
+from bot.answerer.semantic import Closeness, SemanticIndex, cache_dir, embed_texts
 from bot.answerer.text import stem, terms, words
 from bot.policy.models import Corpus, Section, Vocabulary
 from bot.settings import BUNDLED_POLICIES
@@ -69,6 +69,15 @@ SEMANTIC_WEIGHT = 1.5
 # conference" on the Matplotlib guide, 0.49).
 SEMANTIC_FLOOR = 0.3
 SEMANTIC_RANGE = 0.5
+# A question much closer in meaning to an everyday workplace question that is not about speaking
+# in public (bot/answerer/elsewhere.yaml: leave, IT, badges, expenses, product support, ...) than
+# to anything the policy says, and than to any generic question about posting, is about that
+# other topic, whatever words it shares with the policy ("the password policy for our laptops",
+# "do employees get a discount on Beacons"). Each ELSEWHERE_SPAN of cosine beyond
+# ELSEWHERE_MARGIN costs the whole bar. On the labelled sets, answerable questions sit at most
+# 0.11 closer to such a question; the out-of-scope ones that got through, 0.05-0.57.
+ELSEWHERE_MARGIN = 0.1
+ELSEWHERE_SPAN = 0.05
 NEAR_SHARE = 0.8          # a passage whose words are mostly in the closest chunk is part of it
 NEAR_BONUS = 1.0          # ...and counts like one matched word of average rarity
 
@@ -83,6 +92,7 @@ DRAFT = ("This looks like a draft post rather than a question. To find out wheth
 
 _BUNDLED_VOCABULARY = BUNDLED_POLICIES / "vocabulary.yaml"
 _RELATED = Path(__file__).with_name("related.yaml")
+_ELSEWHERE = Path(__file__).with_name("elsewhere.yaml")
 log = logging.getLogger(__name__)
 
 
@@ -105,6 +115,20 @@ def related_words() -> tuple[tuple[str, ...], ...]:
         return ()
     groups = data.get("groups") if isinstance(data, dict) else None
     return tuple(tuple(str(w) for w in g) for g in groups or () if isinstance(g, list))
+
+
+@functools.cache
+def reference_questions() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Generic workplace questions not about posting, and generic ones about posting
+    (bot/answerer/elsewhere.yaml); none if unreadable."""
+    try:
+        data = yaml.safe_load(_ELSEWHERE.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        log.warning("cannot read %s (%s); answering without reference questions", _ELSEWHERE, exc)
+        return (), ()
+    if not isinstance(data, dict):
+        return (), ()
+    return (tuple(str(q) for q in data.get("elsewhere") or ()), tuple(str(q) for q in data.get("posting") or ()))
 
 
 def _with_bundled(vocabulary: Vocabulary) -> Vocabulary:
@@ -153,6 +177,8 @@ class Answerer:
         # Semantic search is built by warm() (servers call it at start) or by the first question.
         self._semantic_wanted: bool | Embedder = semantic
         self._semantic: SemanticIndex | None = None
+        self._elsewhere: np.ndarray | None = None   # embedded reference questions (warm())
+        self._posting: np.ndarray | None = None
         self._warmed = False
         self._warm_lock = threading.Lock()
         self._cache = cache
@@ -188,8 +214,11 @@ class Answerer:
                 wanted = self._semantic_wanted
                 embedder = wanted if isinstance(wanted, Embedder) else (load_embedder() if wanted else None)
                 if embedder is not None and self.sections:
-                    self._semantic = SemanticIndex(self.sections, embedder, version=self.version,
-                                                   cache=self._cache or cache_dir())
+                    cache = self._cache or cache_dir()
+                    self._semantic = SemanticIndex(self.sections, embedder, version=self.version, cache=cache)
+                    elsewhere, posting = reference_questions()
+                    self._elsewhere = embed_texts(embedder, elsewhere, cache, "elsewhere")
+                    self._posting = embed_texts(embedder, posting, cache, "posting")
                 self._warmed = True
         return self
 
@@ -224,10 +253,13 @@ class Answerer:
             return self._not_covered(question, text, 0.0)
         best, best_score = ranked[0]
         confidence = self.confidence(query, best)
-        if similarity is not None:
-            closest = self._closest_without_names(query, similarity)
+        if closeness is not None:
+            closest, vector = self._closest_without_names(query, closeness)
             confidence = max(confidence + SEMANTIC_WEIGHT * (closest - SEMANTIC_PIVOT),
                              (closest - SEMANTIC_FLOOR) / SEMANTIC_RANGE)
+            beyond = self.elsewhere_margin(vector, closest) - ELSEWHERE_MARGIN
+            if beyond > 0:
+                confidence -= self.threshold * beyond / ELSEWHERE_SPAN
             confidence = min(1.0, max(0.0, confidence))
         # Another language matches by accident (German "den", "die"): ask for stronger evidence.
         needed = self.threshold + FOREIGN_MARGIN if looks_foreign(text) else self.threshold
@@ -241,18 +273,26 @@ class Answerer:
         return Answer(question=question, answered=True, answer=quote, citations=tuple(citations),
                       confidence=round(confidence, 3), corpus_version=self.version)
 
-    def _closest_without_names(self, query: Query, similarity: np.ndarray) -> float:
-        """How close the question comes to any chunk once the corpus's name is taken out of it.
+    def _closest_without_names(self, query: Query, closeness: Closeness) -> tuple[float, np.ndarray | None]:
+        """How close the question comes to any chunk once the corpus's name is taken out of it,
+        and the embedding of the question so read.
 
         "How do I cite Matplotlib in my thesis" is close to a Matplotlib guide through the name
         alone; "how do I cite our organisation in my thesis" is not.
         """
         text = query.semantic_text()
         blind = without_names(text, self.names)
-        if blind == text:
-            return float(similarity.max())
-        closeness = self._closeness(blind)
-        return float(closeness.sections.max()) if closeness is not None else float(similarity.max())
+        if blind != text:
+            closeness = self._closeness(blind) or closeness
+        return float(closeness.sections.max()), closeness.vector
+
+    def elsewhere_margin(self, vector: np.ndarray | None, closest: float) -> float:
+        """How much closer the question is to an everyday workplace question that is not about
+        posting than to the policy or to any generic question about posting (0 without them)."""
+        if vector is None or self._elsewhere is None or not len(self._elsewhere):
+            return 0.0
+        posting = float((self._posting @ vector).max()) if self._posting is not None and len(self._posting) else -1.0
+        return float((self._elsewhere @ vector).max()) - max(closest, posting)
 
     def _closeness(self, text: str) -> Closeness | None:
         """How close the question is to each chunk and section; None without the model.

@@ -61,40 +61,23 @@ class SemanticIndex:
 
     def _load(self) -> np.ndarray | None:
         assert self.cache_path is not None
-        try:
-            vectors = np.load(self.cache_path, allow_pickle=False)
-        except FileNotFoundError:
-            return None
-        except (OSError, ValueError, EOFError) as exc:
-            log.info("embedding cache %s unreadable (%s); rebuilding it", self.cache_path, exc)
-            return None
-        if vectors.shape != (len(self.chunks), DIMENSION) or vectors.dtype != np.float32:
-            return None
-        return vectors
+        return _load_vectors(self.cache_path, len(self.chunks))
 
     def _save(self) -> None:
-        if self.cache_path is None:
-            return
-        try:
-            self.cache_path.parent.mkdir(parents=True, exist_ok=True)
-            # Written aside and renamed: a reader on another replica never sees half a file.
-            fd, tmp = tempfile.mkstemp(dir=self.cache_path.parent, suffix=".tmp")
-            with os.fdopen(fd, "wb") as handle:
-                np.save(handle, self.vectors, allow_pickle=False)
-            os.replace(tmp, self.cache_path)
-        except OSError as exc:
-            log.warning("cannot write the embedding cache in %s (%s); it will be rebuilt at the next start",
-                        self.cache_path.parent, exc)
+        if self.cache_path is not None:
+            _save_vectors(self.cache_path, self.vectors)
 
     def search(self, question: str) -> Closeness:
-        return Closeness(self, self.vectors @ self.embedder.embed_one(question))
+        vector = self.embedder.embed_one(question)
+        return Closeness(self, self.vectors @ vector, vector)
 
 
 class Closeness:
     """How close one question is to every chunk, and so to every section."""
 
-    def __init__(self, index: SemanticIndex, chunk_scores: np.ndarray) -> None:
+    def __init__(self, index: SemanticIndex, chunk_scores: np.ndarray, vector: np.ndarray | None = None) -> None:
         self.index = index
+        self.vector = vector   # the question's own embedding
         self.chunk_scores = chunk_scores
         # Per section, the cosine similarity of its closest chunk.
         self.sections = np.full(index.size, -1.0, dtype=np.float32)
@@ -104,3 +87,43 @@ class Closeness:
         """The text of the section's chunk closest to the question."""
         mine = np.flatnonzero(self.index.owner == section)
         return self.index.chunks[int(mine[np.argmax(self.chunk_scores[mine])])].text if len(mine) else ""
+
+
+def embed_texts(embedder: Embedder, texts: Sequence[str], cache: Path | None, name: str) -> np.ndarray:
+    """Fixed texts (not a corpus) embedded once, cached like a corpus's chunks."""
+    digest = hashlib.sha256(f"{MODEL.sha256}/{PIPELINE}".encode())
+    for text in texts:
+        digest.update(f"\0{text}".encode())
+    path = cache / "embeddings" / embedder.model_id / f"{name}-{digest.hexdigest()[:24]}.npy" if cache else None
+    vectors = _load_vectors(path, len(texts)) if path else None
+    if vectors is None:
+        vectors = embedder.embed(list(texts)) if texts else np.zeros((0, DIMENSION), dtype=np.float32)
+        if path:
+            _save_vectors(path, vectors)
+    return vectors
+
+
+def _load_vectors(path: Path, rows: int) -> np.ndarray | None:
+    try:
+        vectors = np.load(path, allow_pickle=False)
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, EOFError) as exc:
+        log.info("embedding cache %s unreadable (%s); rebuilding it", path, exc)
+        return None
+    if vectors.shape != (rows, DIMENSION) or vectors.dtype != np.float32:
+        return None
+    return vectors
+
+
+def _save_vectors(path: Path, vectors: np.ndarray) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Written aside and renamed: a reader on another replica never sees half a file.
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(fd, "wb") as handle:
+            np.save(handle, vectors, allow_pickle=False)
+        os.replace(tmp, path)
+    except OSError as exc:
+        log.warning("cannot write the embedding cache in %s (%s); it will be rebuilt at the next start",
+                    path.parent, exc)
