@@ -71,7 +71,7 @@ def apply(flag: np.ndarray, block: np.ndarray, category: np.ndarray, rules: np.n
 def _lowest(scores: np.ndarray, good: np.ndarray, bad: np.ndarray, precision: float,
             min_support: int, max_bad: int, floor: float = 0.0) -> float:
     """The lowest grid threshold (from `floor`) whose hits are at least `precision` good and at most `max_bad` bad."""
-    for t in GRID[GRID >= floor]:
+    for t in GRID[floor <= GRID]:
         hits = scores >= t
         n = int(hits.sum())
         if n >= min_support and good[hits].mean() >= precision and int(bad[hits].sum()) <= max_bad:
