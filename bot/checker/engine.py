@@ -222,6 +222,7 @@ class Checker:
             # numpy is imported only for a corpus that has examples to learn from.
             from bot.checker.learned import LearnedLayer
             self._category_refs = _category_refs(corpus)
+            self._settles = {r.id: frozenset(r.settles) for r in corpus.rules if r.settles}
             self.learned = LearnedLayer.for_corpus(corpus, lambda t: self._rule_findings(t, ())[1])
 
     def _rule_findings(self, text: str, suppressions: Sequence[Suppression]) -> tuple[_Draft, str, list[Finding]]:
@@ -252,7 +253,8 @@ class Checker:
     def check(self, text: str, suppressions: Sequence[Suppression] = ()) -> CheckResult:
         draft, verdict, findings = self._rule_findings(text, suppressions)
         if self.learned is not None:
-            settled = frozenset(f.category for f in findings if f.severity == "review")
+            settled = frozenset(f.category for f in findings if f.severity == "review").union(
+                *(self._settles.get(f.rule, ()) for f in findings))
             judgement = self.learned.judge(draft.norm.folded, verdict, settled) if text.strip() else None
             if judgement is not None:
                 finding = self._learned_finding(judgement, text)

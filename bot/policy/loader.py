@@ -324,6 +324,10 @@ class _Loader:
             if rule.category not in categories:
                 message, hint = unknown_category(rule.category, categories, f"in {owner}")
                 self.problems.append(source.problem(("rules", i, "category"), message, hint))
+            for j, settled in enumerate(rule.settles):
+                if settled not in categories:
+                    message, hint = unknown_category(settled, categories, f"in {owner}'s settles")
+                    self.problems.append(source.problem(("rules", i, "settles", j), message, hint))
             if sections and rule.section not in sections:
                 close = difflib.get_close_matches(rule.section, list(sections), n=3, cutoff=0.5)
                 hint = (f"did you mean {_quoted(close)}? " if close else "") + (

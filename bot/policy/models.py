@@ -102,6 +102,9 @@ class Rule(Strict):
     public_severity: Severity | None = None    # severity when the 'public_source' context matches
     except_near: tuple[str, ...] = ()          # regexes that cancel a hit when found within `near` chars of it
     near: int = Field(default=40, ge=0, le=400)
+    # Categories the learned layer may not raise to block on a draft where this rule fires:
+    # the rule has read something the model cannot (e.g. protected talk about working conditions).
+    settles: tuple[str, ...] = ()
 
     @model_validator(mode="after")
     def _kind_fields(self) -> Rule:

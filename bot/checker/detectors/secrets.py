@@ -175,11 +175,13 @@ _NOT_A_PASSWORD_WORD = _wordset(
     "also being going needed mandatory long short easy hard simple complex important hidden visible shown "
     "sent written printed taped literally something anything nothing what where changing rotating "
     "working broken locked unlocked protected compromised leaked known public private shared generated "
-    "random unique"
+    "random unique always never usually probably older newer longer shorter just now only really "
+    "basically somewhere written in the readme"
 )
 _ACCESS_CODE = re.compile(
-    r"(?:door|gate|alarm|access|entry|lock|keypad|building|garage|badge|locker|safe)\s(?:code|pin|combo)"
-    r"(?:\s+(?:for|to|of|on|at)\b[^.\n:=]{0,30}?)?(?:\s*[:=]\s*|\s+(?:is|was)\s+)[\"'`]?(?P<val>[0-9#*]{3,10})"
+    r"(?:(?:door|gate|alarm|access|entry|lock|keypad|building|garage|badge|locker|safe)\s(?:code|pin|combo)"
+    r"|türcode|torcode|digicode|code de (?:la )?porte|código de (?:la )?puerta|código de acceso|código da porta)"
+    r"(?:\s+(?:for|to|of|on|at)\b[^.\n:=]{0,30}?)?(?:\s*[:=]\s*|\s+(?:is|was)\s+)[\"'`]?(?P<val>[0-9#*](?:-?[0-9#*]){2,9})"
     r"(?![0-9])"
 )
 _PLACEHOLDER = re.compile(

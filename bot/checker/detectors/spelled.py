@@ -16,14 +16,21 @@ from bot.checker.normalize import Normalized
 _DIGIT_WORDS = {
     "zero": "0", "oh": "0", "o": "0", "nought": "0", "one": "1", "two": "2", "three": "3", "four": "4",
     "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9", "niner": "9",
+    # Spanish, Portuguese, French, German (words shared between languages are listed once)
+    "cero": "0", "uno": "1", "dos": "2", "tres": "3", "cuatro": "4", "cinco": "5", "seis": "6",
+    "siete": "7", "ocho": "8", "nueve": "9", "um": "1", "dois": "2", "três": "3", "quatro": "4",
+    "sete": "7", "oito": "8", "nove": "9", "zéro": "0", "deux": "2", "trois": "3", "quatre": "4",
+    "cinq": "5", "sept": "7", "huit": "8", "neuf": "9", "null": "0", "eins": "1", "zwei": "2",
+    "drei": "3", "vier": "4", "fünf": "5", "sechs": "6", "sieben": "7", "acht": "8", "neun": "9",
 }
 _REPEAT = {"double": 2, "triple": 3}
-_TOKEN = re.compile(r"[a-z]+|\d+")
+_TOKEN = re.compile(r"[a-zà-ÿ]+|\d+")
 _GLUE = re.compile(r"[\s,.\-/–—()+]*")
 _MIN_DIGITS = 7
 _MIN_WORDS = 3
 _COUNTING = "0123456789" "9876543210"      # 'one, two, three, …' is counting, not a number
-_NUMBER = r"(?:zero|oh|o|nought|one|two|three|four|five|six|seven|eight|nine|niner|double|triple|\d{1,4})"
+_NUMBER = ("(?:" + "|".join(sorted((w for w in _DIGIT_WORDS if len(w) > 1 or w == "o"), key=len, reverse=True))
+           + r"|double|triple|\d{1,4})")
 _STRETCH = re.compile(rf"(?<![\w]){_NUMBER}(?![\w])(?:[\s,.\-/–—()+]*{_NUMBER}(?![\w])){{3,}}")
 
 
