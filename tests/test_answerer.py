@@ -108,6 +108,16 @@ def test_bad_input_gets_a_friendly_refusal(answerer: Answerer, question: str, re
     assert answer.to_reply().kind == "not_covered"
 
 
+@pytest.mark.parametrize("question", [
+    "the team sent me a free kit to post about. is #employee enough or does it need more",
+    "thinking of renaming my handle to @NorthwindFan, any issue",
+    "so proud of our partners!! can i name the customer in a post before their press release?",
+])
+def test_an_explicit_question_with_a_hashtag_or_a_mention_is_answered_not_refused_as_a_draft(
+        answerer: Answerer, question: str) -> None:
+    assert answerer.ask(question).reason != "draft"
+
+
 def test_a_draft_offers_to_check_it(answerer: Answerer) -> None:
     reply = answerer.ask("Huge news!! We just closed our biggest deal ever 🎉 #winning").to_reply()
     assert "draft" in reply.body and [a.id for a in reply.actions] == ["check"]

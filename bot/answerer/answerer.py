@@ -16,7 +16,7 @@ from bot.answerer.answer import Answer, Reason, SourceCitation
 from bot.answerer.embedding import Embedder, load_embedder
 from bot.answerer.extract import best_passages, render
 from bot.answerer.index import SectionIndex, _stem
-from bot.answerer.intent import looks_foreign, looks_like_draft
+from bot.answerer.intent import asks_leave, looks_foreign, looks_like_draft
 from bot.answerer.names import corpus_names, without_names
 from bot.answerer.query import Concept, Query, QueryAnalyzer, stopwords_of
 from bot.answerer.semantic import Closeness, SemanticIndex, cache_dir, embed_texts
@@ -241,8 +241,8 @@ class Answerer:
             return self._refusal(question, "empty", EMPTY)
         if not words(text):
             return self._refusal(question, "no_words", NO_WORDS)
-        if looks_like_draft(question):
-            return self._refusal(question, "draft", DRAFT)
+        if looks_like_draft(question) and not (len(text) <= 400 and asks_leave(text)):
+            return self._refusal(question, "draft", DRAFT)   # asked explicitly: a question wins over marks
         query = self.analyzer.analyze(text)
         if not query.concepts:
             return self._refusal(question, "no_words", NO_WORDS)

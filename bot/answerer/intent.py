@@ -28,6 +28,13 @@ _DRAFT_SIGNS = re.compile(
     r"(?:^|\s)#\w|https?://|www\.|(?:^|\s)@\w|[\U0001F300-\U0001FAFF\u2600-\u27BF]"
 )
 _SENTENCE = re.compile(r"[.!?]+(?:\s|$)")
+# Asking whether something may be posted, wherever it stands in the line ("… is #employee enough",
+# "… any issue", "… good to go?"): an explicit `ask` with one of these is a question, marks or not.
+_ASKS_LEAVE = re.compile(
+    r"\b(?:can|could|may|should|must)\s+(?:i|we)\b|\bis\s+(?:it|that|this|\S+)\s+(?:ok|okay|fine|allowed|enough|alright)\b"
+    r"|\bdoes\s+(?:it|this|that)\s+need\b|\bany\s+(?:issues?|problems?|concerns?|risk)\b|\bgood to go\b"
+    r"|\b(?:am i|are we)\s+allowed\b|\bwho\s+(?:signs off|approves|do i ask)\b"
+)
 
 # Function words of languages Steward does not answer in yet (a polite note, not a block).
 _FOREIGN = frozenset(["der", "die", "das", "und", "ist", "nicht", "ich", "wir", "sie", "ein", "eine", "mit", "auf", "fur", "darf", "kann", "wie", "was", "oder", "auch", "el", "la", "los", "las", "que", "es", "una", "por", "para", "con", "puedo", "sobre", "como", "del", "pero", "se", "mi", "le", "les", "des", "est", "pas", "je", "nous", "vous", "une", "pour", "avec", "sur", "peux", "est-ce", "il", "che", "non", "per", "sono", "posso", "della"])
@@ -51,6 +58,11 @@ def looks_like_question(text: str) -> bool:
     if drafty == 1 and "!" not in stripped and _ASKING_PERMISSION.search(lowered):
         return True                    # "is it ok to use #ad here", "can I tag @acme in it"
     return asks and drafty == 0 or (opener and drafty <= 1)
+
+
+def asks_leave(text: str) -> bool:
+    """True when the line asks, somewhere, whether something may be posted (see _ASKS_LEAVE)."""
+    return bool(_ASKS_LEAVE.search(fold(text)))
 
 
 def looks_like_draft(text: str) -> bool:
