@@ -146,7 +146,7 @@ def test_eval_drafts_meets_the_bars_on_our_own_and_the_hold_out_sets(labelled: s
 @pytest.mark.parametrize(("labelled", "accuracy", "block_recall"), [
     ("blind-a/drafts.jsonl", 0.94, 0.93), ("blind-b/drafts.jsonl", 0.94, 0.93),
     ("blind-e/drafts.jsonl", 0.89, 0.76), ("blind-g/drafts.jsonl", 0.92, 0.88),
-    ("blind-h/drafts.jsonl", 0.92, 0.88),
+    ("blind-h/drafts.jsonl", 0.92, 0.88), ("blind-i/drafts.jsonl", 0.94, 0.93),
 ])
 def test_eval_drafts_holds_on_the_spent_blind_sets(labelled: str, accuracy: float, block_recall: float) -> None:
     out = steward("eval", "drafts", str(FIXTURES / labelled), "--min-accuracy", str(accuracy),

@@ -32,7 +32,7 @@ _HOME = re.compile(
     r"\b(?:my|our|his|her|their|your|mum'?s|mom'?s|dad'?s|parents'?|grandma'?s|friend'?s) "
     r"(?:place|house|home|flat|apartment|apt|condo|address|crib|new place|door)\b"
     r"|\b(?:lives?|living|live|moved|moving|stay(?:s|ing)?) (?:at|to|on|in|into)\b"
-    r"|\b(?:a|the|new|his|her|their) (?:place|house|home|flat|apartment|condo) (?:at|on)\b"
+    r"|\b(?:a|the|new|his|her|their|\w+'s) (?:place|house|home|flat|apartment|condo) (?:at|on)\b"
     r"|\b(?:closed on|bought|rents?|renting|come over|swing by|drop by|housewarming|home address|house party|"
     r"sleepover|at home)\b"
     # an ID document read out, or a named private person: 'DL says …', 'Mrs. Okafor on Elm St'
