@@ -10,10 +10,7 @@ error as the reason — visible in the summary (`-ra`), never silently passed.
 from __future__ import annotations
 
 import asyncio
-import atexit
 import os
-import shutil
-import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -29,9 +26,11 @@ from bot.store.database import Database
 from bot.store.settings import sqlite_url
 from bot.workflow.service import WorkflowService
 
-# Trained models and other caches go to a folder of this run, never the user's own cache.
-os.environ["STEWARD_CACHE_DIR"] = _CACHE = tempfile.mkdtemp(prefix="steward-test-cache-")
-atexit.register(shutil.rmtree, _CACHE, True)
+# Trained models and other caches go to the repository's own test-artifacts/ (git-ignored), never
+# the user's cache: keyed by corpus version, so a run after a policy change trains once and the
+# runs after it load in milliseconds.
+_CACHE = Path(__file__).resolve().parent.parent / "test-artifacts" / "steward-cache"
+os.environ["STEWARD_CACHE_DIR"] = str(_CACHE)
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 BACKENDS = ("sqlite", "postgres")
@@ -64,8 +63,8 @@ def isolated_user_files(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pa
 
     Everything a test (or a `steward` process it starts, which inherits this
     environment) could reach by default points into one temporary home: the SQLite
-    file (./steward.db otherwise), the corpus cache (~/.cache/steward otherwise) and
-    the XDG folders. A DATABASE_URL or POLICY_DIR set in the developer's shell is
+    file (./steward.db otherwise) and the XDG folders; the corpus and model cache
+    (~/.cache/steward otherwise) is the repository's test-artifacts/steward-cache. A DATABASE_URL or POLICY_DIR set in the developer's shell is
     ignored, so their database and corpus are never touched either.
     """
     home = tmp_path_factory.mktemp("home")
@@ -74,11 +73,21 @@ def isolated_user_files(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pa
         for var, sub in (("XDG_CACHE_HOME", ".cache"), ("XDG_CONFIG_HOME", ".config"),
                          ("XDG_DATA_HOME", ".local/share"), ("XDG_STATE_HOME", ".local/state")):
             mp.setenv(var, str(home / sub))
-        mp.setenv("STEWARD_CACHE_DIR", str(home / "steward-cache"))
+        mp.setenv("STEWARD_CACHE_DIR", str(_CACHE))
         mp.setenv("STEWARD_DB", str(home / "steward.db"))
         mp.delenv("DATABASE_URL", raising=False)
         mp.delenv("POLICY_DIR", raising=False)
+        _train_the_default_corpus()
         yield home
+
+
+def _train_the_default_corpus() -> None:
+    """Train (or load) the default corpus's learned layer before any test runs, so that no test
+    with a deadline (a Slack response URL, a subprocess timeout) is the one that pays for it."""
+    from bot.checker.engine import Checker
+    from bot.policy import load_corpus
+
+    Checker(load_corpus(Path(__file__).resolve().parent.parent / "policies"))
 
 
 @dataclass(frozen=True)

@@ -177,8 +177,10 @@ def test_check_does_not_import_the_answerer_or_the_database_stack(tmp_path: Path
 
 def test_the_suite_points_the_users_files_into_tmp(isolated_user_files: Path) -> None:
     home = isolated_user_files
-    for var in ("HOME", "STEWARD_CACHE_DIR", "STEWARD_DB", "XDG_CACHE_HOME"):
+    for var in ("HOME", "STEWARD_DB", "XDG_CACHE_HOME"):
         assert Path(os.environ[var]).is_relative_to(home), var
+    # the model cache is the repository's own (git-ignored), never ~/.cache
+    assert Path(os.environ["STEWARD_CACHE_DIR"]).is_relative_to(ROOT / "test-artifacts")
     assert "DATABASE_URL" not in os.environ and "POLICY_DIR" not in os.environ
 
 

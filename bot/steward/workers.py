@@ -112,8 +112,10 @@ class Workers:
 
     async def warm(self) -> None:
         """Start every worker now (each builds its checker and index) instead of on the first request."""
-        if self._pool is not None:
-            loop = asyncio.get_running_loop()
+        loop = asyncio.get_running_loop()
+        if self._pool is None:
+            await loop.run_in_executor(None, lambda: self.checker)   # inline: built off the event loop
+        else:
             await asyncio.gather(*(loop.run_in_executor(self._pool, _check, "warm up", ())
                                    for _ in range(self.size)))
 
