@@ -86,3 +86,15 @@ def features(folded: str) -> np.ndarray:
     if not parts:
         return np.zeros(0, dtype=np.uint32)
     return np.concatenate(parts).astype(np.uint32)
+
+
+def distinct_features(folded: str) -> np.ndarray:
+    """The sorted distinct feature ids of a draft (presence, not counts): `np.unique` without its
+    general-purpose overhead, which costs six times as much on a draft's thousand ids."""
+    ids = np.sort(features(folded))
+    if len(ids) < 2:
+        return ids
+    keep = np.empty(len(ids), dtype=bool)
+    keep[0] = True
+    np.not_equal(ids[1:], ids[:-1], out=keep[1:])
+    return ids[keep]

@@ -23,7 +23,7 @@ import numpy as np
 
 from bot.checker.learned import calibrate
 from bot.checker.learned.cache import cache_dir, write_atomically
-from bot.checker.learned.features import features
+from bot.checker.learned.features import distinct_features
 from bot.checker.learned.model import LinearModel, train
 from bot.checker.normalize import normalize
 from bot.policy.models import Corpus, Example
@@ -75,7 +75,7 @@ class LearnedLayer:  # not slotted: the verdict-only model is cached on the inst
         """
         if not self.active or verdict == "block":
             return None
-        feats = np.unique(features(folded))      # presence, not counts: repeating a phrase adds no evidence
+        feats = distinct_features(folded)      # presence, not counts: repeating a phrase adds no evidence
         hit = self.model.rows(feats)
         if len(hit) < MIN_KNOWN:
             return None      # too little the model has seen: its score would be the prior alone
@@ -156,7 +156,7 @@ def _train(corpus: Corpus, rule_verdict: Callable[[str], str]) -> LearnedLayer |
     cats, y, block_cats = _labels(examples)
     if not cats:
         return None
-    rows = [np.unique(features(normalize(e.text).folded)) for e in examples]
+    rows = [distinct_features(normalize(e.text).folded) for e in examples]
     rule_verdicts = [rule_verdict(e.text) for e in examples]
     gold: list[str] = [e.verdict for e in examples]
     # Regularisation: of the strengths in L2_GRID, the one whose out-of-fold scores, once
