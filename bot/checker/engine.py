@@ -295,16 +295,25 @@ class Checker:
 
     def _run(self, c: _Compiled, draft: _Draft) -> Iterable[Finding]:
         rule = c.rule
-        if any(draft.near(name, (0, 0), None) for name in rule.unless):
-            return []
-        if rule.kind == "disclosure" and draft.near(DISCLOSURE, (0, 0), None):
-            return []
         if c.detector is not None:
+            if self._cancelled(rule, draft):
+                return []
             # Detectors report spans in the original text; their context is the whole draft.
             hits = [(h.start, h.end) for h in c.detector(draft.norm)]
             return self._emit(c, draft, hits, original_spans=True)
         assert c.patterns is not None
-        return self._emit(c, draft, draft.spans(c.patterns), original_spans=False)
+        # The rule's own patterns first: most drafts match none, and then the contexts that
+        # would cancel it ('unless') are never computed.
+        spans = draft.spans(c.patterns)
+        if not spans or self._cancelled(rule, draft):
+            return []
+        return self._emit(c, draft, spans, original_spans=False)
+
+    @staticmethod
+    def _cancelled(rule: Rule, draft: _Draft) -> bool:
+        if any(draft.near(name, (0, 0), None) for name in rule.unless):
+            return True
+        return rule.kind == "disclosure" and draft.near(DISCLOSURE, (0, 0), None)
 
     def _emit(self, c: _Compiled, draft: _Draft, spans: list[tuple[int, int]],
               original_spans: bool) -> list[Finding]:
