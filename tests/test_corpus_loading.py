@@ -162,6 +162,8 @@ BROKEN = [
     ("rules-references", "rules/a.yaml", 30, "rule 'privacy.codes' uses lexicon list 'codenames'",
      "did you mean 'code_names'?"),
     ("rules-references", "rules/a.yaml", 31, "uses placeholder '{executive}'", "add 'executives' under 'lists:'"),
+    ("rules-references", "rules/a.yaml", 32, "unknown category 'condcut' in rule 'privacy.codes''s settles",
+     "did you mean 'conduct'?"),
     ("rules-references", "rules/b.yaml", 5, "rule id 'privacy.email' is used twice (first at rules/a.yaml:6)",
      "rename one"),
     ("rules-references", "rules/b.yaml", 2, "context group 'company' is defined twice (first at rules/a.yaml:2)",
@@ -220,7 +222,7 @@ def test_corpus_error_message_lists_every_problem() -> None:
     with pytest.raises(CorpusError) as caught:
         load_corpus(FIXTURES / "rules-references")
     text = str(caught.value)
-    assert text.splitlines()[0] == "the policy corpus does not load: 10 problems"
+    assert text.splitlines()[0] == "the policy corpus does not load: 11 problems"
     assert "rules/a.yaml:11:" in text and "rules/b.yaml:5:" in text
 
 

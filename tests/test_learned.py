@@ -195,3 +195,26 @@ def test_repeating_a_benign_phrase_adds_no_evidence(checker: Checker) -> None:
     assert checker.learned is not None
     once = checker.learned.judge(text.casefold(), "allow")
     assert once is None and checker.check(text * 50).verdict == "allow"
+
+
+def test_the_model_never_makes_a_block_of_a_category_the_rules_settled() -> None:
+    """A rule that judged a category at review (or `settles` it) has read context the model
+    cannot; the model may still flag the draft, but it does not block it for that category."""
+    from bot.checker.normalize import normalize
+
+    corpus = load_corpus(POLICIES)
+    layer = Checker(corpus).learned
+    assert layer is not None
+    blocked = [(folded, j) for e in corpus.examples if e.verdict == "block"
+               for folded in [normalize(e.text).folded]
+               for j in [layer.judge(folded, "allow")] if j is not None and j.severity == "block"]
+    assert len(blocked) >= 10, "the default examples should give the model drafts it blocks"
+    for folded, judgement in blocked[:25]:
+        settled = layer.judge(folded, "allow", frozenset({judgement.category}))
+        assert settled is None or settled.severity != "block"
+        assert layer.judge(folded, "allow", frozenset({"nothing-settled"})) == judgement
+
+
+def test_protected_talk_about_working_conditions_settles_conduct_in_the_default_corpus() -> None:
+    rules = {r.id: r for r in load_corpus(POLICIES).rules}
+    assert "conduct" in rules["general.protected_speech"].settles
