@@ -19,8 +19,8 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 
+from scratch_schema import scratch_schema  # noqa: E402
 from sqlalchemy import event
 
 from bot.checker.result import CheckResult, Finding, PolicyRef
@@ -87,16 +87,8 @@ async def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         results.append(await bench("sqlite", Database(sqlite_url(os.path.join(tmp, "p.db"))), args.open, args.runs))
     if not args.skip_pg:
-        schema = f"bench_{uuid.uuid4().hex[:10]}"
-        admin = Database(args.pg)
-        async with admin.engine.begin() as conn:
-            await conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
-        try:
+        async with scratch_schema(args.pg) as schema:
             results.append(await bench("postgresql", Database(args.pg, schema=schema), args.open, args.runs))
-        finally:
-            async with admin.engine.begin() as conn:
-                await conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
-            await admin.dispose()
     return 0 if all(results) else 1
 
 

@@ -27,7 +27,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -35,6 +34,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from scratch_schema import scratch_schema  # noqa: E402
 
 from bot.clock import FixedClock  # noqa: E402
 from bot.directory import load_directory  # noqa: E402
@@ -48,13 +49,13 @@ PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.
 VERDICTS = ("allow",) * 14 + ("review",) * 5 + ("block",)
 STATES = ("approved",) * 6 + ("posted", "rejected", "changes_requested", "withdrawn", "expired")
 CHECK_COLS = ("at", "actor", "department", "platform", "verdict", "categories", "rules", "corpus_version",
-              "draft_hash", "submission_id")
+              "draft_hash", "submission_id", "findings")
 QUESTION_COLS = ("at", "actor", "department", "platform", "question", "question_hash", "answered", "categories",
                  "sections", "confidence", "corpus_version")
 SUB_COLS = ("id", "requester", "department", "platform", "state", "version", "verdict", "categories", "route",
             "created_at", "updated_at", "decided_at", "decision_corpus_version", "reminded_at", "escalated_at",
-            "posted_at", "posted_url")
-VOTE_COLS = ("submission_id", "version", "approver", "value", "note", "cast_at")
+            "posted_at", "posted_url", "revision", "open_route")
+VOTE_COLS = ("submission_id", "version", "approver", "value", "note", "cast_at", "text_hash")
 
 
 class World:
@@ -80,8 +81,10 @@ class World:
             actor, dept = self.rng.choice(self.people)
             verdict = self.rng.choice(VERDICTS)
             fired = [] if verdict == "allow" else self.rng.sample(self.rules, self.rng.choice((1, 1, 2)))
+            # COPY skips the ORM's defaults, so every NOT NULL column is given, findings as Steward stores them
+            findings = [{"rule": r, "category": c, "severity": verdict, "span": [0, 0]} for r, c in fired]
             yield (self.moment(span), actor, dept, "slack", verdict, json.dumps(sorted({c for _, c in fired})),
-                   json.dumps(sorted(r for r, _ in fired)), "bench", "", None)
+                   json.dumps(sorted(r for r, _ in fired)), "bench", "", None, json.dumps(findings))
 
     def questions(self, n: int, span: timedelta) -> Iterator[tuple[Any, ...]]:
         for i in range(n):
@@ -100,11 +103,11 @@ class World:
             decided = None if state == "submitted" else created + timedelta(hours=self.rng.expovariate(1 / 9))
             escalated = created + timedelta(days=1) if (state == "expired" or self.rng.random() < 0.05) else None
             sub = (i, actor, dept, "slack", state, 1, "review", '["legal"]', self.route, created, decided or created,
-                   decided, "bench", None, escalated, None, "")
+                   decided, "bench", None, escalated, None, "", 0 if decided is None else 1, False)
             vote = None
             if decided is not None and state in ("approved", "posted", "rejected", "changes_requested"):
                 value = {"rejected": "reject", "changes_requested": "changes"}.get(state, "approve")
-                vote = (i, 1, "maria.lopez@northwindlabs.com", value, "", decided)
+                vote = (i, 1, "maria.lopez@northwindlabs.com", value, "", decided, "bench")
             yield sub, vote
 
 
@@ -219,22 +222,16 @@ async def bench_sqlite(args: argparse.Namespace, span: timedelta) -> bool:
 
 
 async def bench_postgres(args: argparse.Namespace, span: timedelta) -> bool:
-    schema = f"bench_reports_{uuid.uuid4().hex[:8]}"
-    admin = Database(args.pg)
-    async with admin.engine.begin() as conn:
-        await conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
-    db = Database(args.pg, schema=schema)
-    try:
-        await db.create_all()
-        start = time.perf_counter()
-        await load_postgres(db, World(), args, span)
-        load_s = time.perf_counter() - start
-        timings, others = await measure(db, args.runs)
-    finally:
-        await db.dispose()
-        async with admin.engine.begin() as conn:
-            await conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-        await admin.dispose()
+    async with scratch_schema(args.pg, "bench_reports") as schema:
+        db = Database(args.pg, schema=schema)
+        try:
+            await db.create_all()
+            start = time.perf_counter()
+            await load_postgres(db, World(), args, span)
+            load_s = time.perf_counter() - start
+            timings, others = await measure(db, args.runs)
+        finally:
+            await db.dispose()
     return show("PostgreSQL", load_s, timings, others, 0.5)
 
 
