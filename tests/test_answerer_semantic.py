@@ -16,8 +16,9 @@ import pytest
 from bot.answerer import Answerer
 from bot.answerer import embedding as emb
 from bot.answerer.chunks import CHUNK_WORDS, chunk_sections
-from bot.answerer.semantic import SemanticIndex, cache_dir
+from bot.answerer.semantic import SemanticIndex
 from bot.policy import load_corpus
+from bot.policy.cache import cache_dir
 from bot.policy.models import Section, Vocabulary
 from tests.support import POLICIES
 

@@ -218,3 +218,12 @@ def test_the_model_never_makes_a_block_of_a_category_the_rules_settled() -> None
 def test_protected_talk_about_working_conditions_settles_conduct_in_the_default_corpus() -> None:
     rules = {r.id: r for r in load_corpus(POLICIES).rules}
     assert "conduct" in rules["general.protected_speech"].settles
+
+
+def test_with_the_cache_off_the_model_is_trained_in_memory_and_written_nowhere(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("STEWARD_CACHE_DIR", "off")
+    learned_layer._memo.clear()
+    assert Checker(load_corpus(LEARNED)).learned is not None
+    assert list(tmp_path.iterdir()) == []      # no folder called 'off' in the working directory

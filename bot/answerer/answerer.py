@@ -19,8 +19,9 @@ from bot.answerer.index import SectionIndex, _stem
 from bot.answerer.intent import asks_leave, looks_foreign, looks_like_draft
 from bot.answerer.names import corpus_names, without_names
 from bot.answerer.query import Concept, Query, QueryAnalyzer, stopwords_of
-from bot.answerer.semantic import Closeness, SemanticIndex, cache_dir, embed_texts
+from bot.answerer.semantic import Closeness, SemanticIndex, embed_texts
 from bot.answerer.text import stem, terms, words
+from bot.policy.cache import cache_dir
 from bot.policy.models import Corpus, Section, Vocabulary
 from bot.settings import BUNDLED_POLICIES
 

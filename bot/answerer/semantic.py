@@ -10,29 +10,19 @@ start in milliseconds. An unreadable or stale cache file is rebuilt, never trust
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-import platformdirs
 
 from bot.answerer.chunks import Chunk, chunk_sections
 from bot.answerer.embedding import DIMENSION, MODEL, PIPELINE, Embedder
+from bot.policy.cache import write_atomically
 from bot.policy.models import Section
 
 log = logging.getLogger(__name__)
-
-
-def cache_dir() -> Path:
-    """STEWARD_CACHE_DIR, else the user's cache folder: $XDG_CACHE_HOME/steward or ~/.cache/steward
-    on Linux (platformdirs knows the macOS and Windows places too)."""
-    explicit = os.environ.get("STEWARD_CACHE_DIR", "").strip()
-    if explicit:
-        return Path(explicit).expanduser()
-    return Path(platformdirs.user_cache_dir("steward", appauthor=False))
 
 
 def cache_key(chunks: Sequence[Chunk]) -> str:
@@ -117,13 +107,7 @@ def _load_vectors(path: Path, rows: int) -> np.ndarray | None:
 
 
 def _save_vectors(path: Path, vectors: np.ndarray) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # Written aside and renamed: a reader on another replica never sees half a file.
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        with os.fdopen(fd, "wb") as handle:
-            np.save(handle, vectors, allow_pickle=False)
-        os.replace(tmp, path)
-    except OSError as exc:
-        log.warning("cannot write the embedding cache in %s (%s); it will be rebuilt at the next start",
-                    path.parent, exc)
+    buffer = io.BytesIO()
+    np.save(buffer, vectors, allow_pickle=False)
+    if not write_atomically(path, buffer.getvalue()):
+        log.warning("cannot write the embedding cache in %s; it will be rebuilt at the next start", path.parent)

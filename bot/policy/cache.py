@@ -104,24 +104,32 @@ def _read(entry: Path, expected: type[T]) -> T | None:
     return value
 
 
+def write_atomically(path: Path, data: bytes) -> bool:
+    """Write `data` to `path` so that a reader (another process, another replica) sees the old
+    file or the new one, never half of one. False when it cannot be written."""
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError:
+        return False
+    return True
+
+
 def _write(folder: Path, kind: str, entry: Path, value: object) -> None:
     try:
         data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
     except Exception:  # something in the object cannot be pickled: run uncached
         return
-    try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{kind}-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-            os.replace(tmp, entry)   # atomic: a concurrent reader sees the old entry or the new one
-        except BaseException:
-            os.unlink(tmp)
-            raise
-        _prune(folder, kind)
-    except OSError:
-        return
+    if write_atomically(entry, data):
+        with contextlib.suppress(OSError):
+            _prune(folder, kind)
 
 
 def _prune(folder: Path, kind: str) -> None:

@@ -22,10 +22,10 @@ from pathlib import Path
 import numpy as np
 
 from bot.checker.learned import calibrate
-from bot.checker.learned.cache import cache_dir, write_atomically
 from bot.checker.learned.features import distinct_features
 from bot.checker.learned.model import LinearModel, train
 from bot.checker.normalize import normalize
+from bot.policy.cache import cache_dir, write_atomically
 from bot.policy.models import Corpus, Example
 
 log = logging.getLogger(__name__)
@@ -128,12 +128,13 @@ class LearnedLayer:  # not slotted: the verdict-only model is cached on the inst
         key = f"learned-{corpus.version}-f{FORMAT}"
         if key in _memo:
             return _memo[key]
-        path = cache_dir() / f"{key}.npz"
+        folder = cache_dir()     # None: STEWARD_CACHE_DIR=off, train in memory
+        path = folder / f"{key}.npz" if folder is not None else None
         examples = {e.id: e for e in corpus.examples}
-        layer = _load(path, examples)
+        layer = _load(path, examples) if path is not None else None
         if layer is None:
             layer = _train(corpus, rule_verdict)
-            if layer is not None and not write_atomically(path, _dump(layer)):
+            if layer is not None and path is not None and not write_atomically(path, _dump(layer)):
                 log.info("learned layer not cached: %s is not writable", path.parent)
         _memo[key] = layer
         return layer
