@@ -117,6 +117,11 @@ def target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Target]:
     if request.param == "sqlite":
         yield Target("sqlite", sqlite_url(tmp_path / "steward-test.db"))
         return
+    yield from postgres_target()
+
+
+def postgres_target() -> Iterator[Target]:
+    """A fresh, empty PostgreSQL schema for one test (skipped, with the reason, without a server)."""
     reason = postgres_unavailable()
     if reason:
         pytest.skip(reason)

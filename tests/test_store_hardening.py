@@ -3,13 +3,12 @@ lost connections are retried (bounded) and then reported as "try again"."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
 from audit_history import rich_history
-from conftest import PG_URL, Target, _pg_admin, postgres_unavailable, routing_spec
+from conftest import Target, _pg_admin, postgres_target, routing_spec
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
@@ -24,15 +23,7 @@ from bot.workflow.service import WorkflowService
 
 @pytest.fixture
 def pg_target() -> Iterator[Target]:
-    reason = postgres_unavailable()
-    if reason:
-        pytest.skip(reason)
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    asyncio.run(_pg_admin(f"CREATE SCHEMA {schema}"))
-    try:
-        yield Target("postgres", PG_URL, schema)
-    finally:
-        asyncio.run(_pg_admin(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+    yield from postgres_target()
 
 
 @pytest.fixture
